@@ -1,0 +1,94 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { JwtModule } from '@nestjs/jwt';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { ArticleQueries } from './articles/article-queries.service';
+import { ExecuteArticleCommandHandler } from './articles/commands/execute-article-command.handler';
+import { articleEventSchemas } from './articles/domain/article.schemas';
+import { ArticlesController } from './articles/http/articles.controller';
+import { PublishedController } from './articles/http/published.controller';
+import { AuditController } from './audit/audit.controller';
+import { AuthController } from './auth/auth.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { jwtSecret } from './auth/jwt-secret';
+import { UsersService } from './auth/users.service';
+import { Clock } from './common/clock';
+import { HealthController } from './common/health.controller';
+import { APP_CONFIG, AppConfig } from './config/config';
+import { dataSourceOptions } from './database/data-source-options';
+import { EventSchemas } from './event-store/event-schemas';
+import { EventStore } from './event-store/event-store.service';
+import { IdempotencyStore } from './event-store/idempotency.store';
+import { ArticleViewProjection } from './projections/article-view.projection';
+import { AuditTrailProjection } from './projections/audit-trail.projection';
+import { PROJECTIONS } from './projections/projection';
+import { ProjectionDaemon } from './projections/projection-daemon.service';
+import { ProjectionRunner } from './projections/projection-runner.service';
+import { PublishedArticleProjection } from './projections/published-article.projection';
+
+/** Providers shared by the HTTP service and the CLI: the event store, the domain's handlers, the read models. */
+export const CORE_PROVIDERS = [
+  Clock,
+  { provide: EventSchemas, useFactory: articleEventSchemas },
+  EventStore,
+  IdempotencyStore,
+  ArticleViewProjection,
+  PublishedArticleProjection,
+  AuditTrailProjection,
+  {
+    provide: PROJECTIONS,
+    useFactory: (...projections: unknown[]) => projections,
+    inject: [ArticleViewProjection, PublishedArticleProjection, AuditTrailProjection],
+  },
+  ProjectionRunner,
+  ExecuteArticleCommandHandler,
+  ArticleQueries,
+  UsersService,
+];
+
+export function coreImports(config: AppConfig) {
+  return [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ [APP_CONFIG]: config })] }),
+    LoggerModule.forRoot({
+      pinoHttp: {
+        level: config.LOG_LEVEL,
+        genReqId: (req, res) => {
+          const given = req.headers['x-request-id'];
+          const id = typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+          res.setHeader('X-Request-Id', id);
+          return id;
+        },
+        // Secrets never reach a log line.
+        redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'res.headers["set-cookie"]'],
+        customProps: (req) => ({ correlationId: req.id }),
+      },
+    }),
+    TypeOrmModule.forRootAsync({
+      useFactory: () => ({ ...dataSourceOptions(config), migrationsRun: true, migrationsTransactionMode: 'each' as const }),
+    }),
+    JwtModule.register({
+      global: true,
+      secret: jwtSecret(config),
+      signOptions: { algorithm: 'HS256' },
+      verifyOptions: { algorithms: ['HS256'] },
+    }),
+    CqrsModule.forRoot(),
+  ];
+}
+
+@Module({})
+export class AppModule {
+  static register(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [...coreImports(config), TerminusModule],
+      controllers: [AuthController, ArticlesController, PublishedController, AuditController, HealthController],
+      providers: [...CORE_PROVIDERS, ProjectionDaemon, { provide: APP_GUARD, useClass: AuthGuard }],
+    };
+  }
+}

@@ -1,0 +1,154 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Article, fold } from './domain/article';
+import { diffArticles } from './domain/article.changes';
+import { articleStreamId, publishedView, summaryView, toRecorded, workingView } from './domain/article.views';
+import { EventStore } from '../event-store/event-store.service';
+import { StoredEvent } from '../event-store/event-store.types';
+import type { ArticleStatus } from './domain/article';
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface AuditEntry {
+  position: number;
+  articleId: string;
+  version: number;
+  type: string;
+  at: string;
+  actor: { id: string; username: string; roles: string[] };
+  summary: string;
+  changes: unknown[];
+  hash: string;
+}
+
+interface AuditRow {
+  position: string;
+  article_id: string;
+  version: number;
+  type: string;
+  at: Date;
+  actor: AuditEntry['actor'];
+  summary: string;
+  changes: unknown[];
+  hash: string;
+}
+
+const toEntry = (r: AuditRow): AuditEntry => ({
+  position: Number(r.position),
+  articleId: r.article_id,
+  version: r.version,
+  type: r.type,
+  at: new Date(r.at).toISOString(),
+  actor: r.actor,
+  summary: r.summary,
+  changes: r.changes,
+  hash: r.hash,
+});
+
+export const encodeCursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+export function decodeCursor<T>(cursor: string, valid: (v: unknown) => v is T): T | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return valid(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+export class BadCursor extends Error {}
+
+/** Reads: from the read models for the present, by folding the stream for the past. */
+@Injectable()
+export class ArticleQueries {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: EventStore,
+  ) {}
+
+  async current(id: string): Promise<Article | null> {
+    if (!UUID.test(id)) return null;
+    const [row] = await this.dataSource.query(`SELECT state FROM article_view WHERE id = $1`, [id]);
+    return row?.state ?? null;
+  }
+
+  /** The article as it stood at a version or a time, folded from its events (not from a stored copy). */
+  async at(id: string, until: { version?: number; asOf?: string }): Promise<Article | null> {
+    if (!UUID.test(id)) return null;
+    const { events } = await this.store.readStream(this.dataSource.manager, articleStreamId(id), until);
+    return fold(events.map(toRecorded));
+  }
+
+  async list(status: ArticleStatus | undefined, cursor: string | undefined, limit: number) {
+    const after = cursor
+      ? decodeCursor(cursor, (v): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && UUID.test(String(v[1])))
+      : undefined;
+    if (after === null || (after && Number.isNaN(Date.parse(after[0])))) throw new BadCursor('the cursor is not one this service gave out');
+    const params: unknown[] = [limit + 1];
+    const where: string[] = [];
+    if (status) where.push(`status = $${params.push(status)}`);
+    if (after) where.push(`(created_at, id) < ($${params.push(after[0])}::timestamptz, $${params.push(after[1])}::uuid)`);
+    const rows: { state: Article; created_at: Date }[] = await this.dataSource.query(
+      `SELECT state, created_at FROM article_view ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id DESC LIMIT $1`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => summaryView(r.state)),
+      nextCursor: rows.length > limit && last ? encodeCursor([new Date(last.created_at).toISOString(), last.state.id]) : null,
+    };
+  }
+
+  async history(id: string): Promise<AuditEntry[]> {
+    const rows: AuditRow[] = await this.dataSource.query(
+      `SELECT position, article_id, version, type, at, actor, summary, changes, hash FROM audit_entry WHERE article_id = $1 ORDER BY version`,
+      [id],
+    );
+    return rows.map(toEntry);
+  }
+
+  async events(id: string): Promise<StoredEvent[]> {
+    const { events } = await this.store.readStream(this.dataSource.manager, articleStreamId(id));
+    return events;
+  }
+
+  async diff(id: string, from: number, to: number) {
+    const { events } = await this.store.readStream(this.dataSource.manager, articleStreamId(id), { version: Math.max(from, to) });
+    const recorded = events.map(toRecorded);
+    const state = (v: number) => fold(recorded.filter((e) => e.version <= v));
+    return { id, from, to, changes: diffArticles(state(from), state(to)) };
+  }
+
+  /** What readers see now, from the published read model. */
+  async published(id: string): Promise<{ status: string; document: ReturnType<typeof publishedView> } | null> {
+    if (!UUID.test(id)) return null;
+    const [row] = await this.dataSource.query(`SELECT status, document FROM published_article WHERE id = $1`, [id]);
+    return row ?? null;
+  }
+
+  async audit(filter: { actor?: string; articleId?: string; type?: string; from?: string; to?: string; cursor?: string; limit: number }) {
+    const params: unknown[] = [filter.limit + 1];
+    const where: string[] = [];
+    if (filter.actor) {
+      where.push(UUID.test(filter.actor) ? `actor_id = $${params.push(filter.actor)}` : `actor->>'username' = $${params.push(filter.actor)}`);
+    }
+    if (filter.articleId) where.push(`article_id = $${params.push(filter.articleId)}`);
+    if (filter.type) where.push(`type = $${params.push(filter.type)}`);
+    if (filter.from) where.push(`at >= $${params.push(filter.from)}::timestamptz`);
+    if (filter.to) where.push(`at < $${params.push(filter.to)}::timestamptz`);
+    if (filter.cursor) {
+      const before = decodeCursor(filter.cursor, (v): v is number => Number.isSafeInteger(v));
+      if (before === null) throw new BadCursor('the cursor is not one this service gave out');
+      where.push(`position < $${params.push(before)}`);
+    }
+    const rows: AuditRow[] = await this.dataSource.query(
+      `SELECT position, article_id, version, type, at, actor, summary, changes, hash FROM audit_entry
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY position DESC LIMIT $1`,
+      params,
+    );
+    const page = rows.slice(0, filter.limit).map(toEntry);
+    return { items: page, nextCursor: rows.length > filter.limit ? encodeCursor(page[page.length - 1].position) : null };
+  }
+}
+

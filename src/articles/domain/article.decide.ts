@@ -1,0 +1,167 @@
+import {
+  Actor,
+  Article,
+  ArticleContent,
+  ArticleEvent,
+  Block,
+  CONTENT_FIELDS,
+  CopyrightNotice,
+  CorrectionKind,
+  PhotoCredit,
+  assertNever,
+} from './article';
+
+/**
+ * The workflow rules: `decide(command, state)` returns the events a command causes, or throws a DomainError.
+ * Pure: the time, the new ids and the actor come in with the command.
+ */
+
+export type ArticleCommand =
+  | { type: 'DraftArticle'; data: { articleId: string } & ArticleContent }
+  | { type: 'ReviseDraft'; data: { changes: Partial<ArticleContent> } }
+  | { type: 'AddByline'; data: { bylineId: string; name: string; role: string | null; organisation: string | null } }
+  | { type: 'RemoveByline'; data: { bylineId: string } }
+  | { type: 'AttachPhotoCredit'; data: { photoId: string; href: string; caption: string; credit: PhotoCredit } }
+  | { type: 'RemovePhoto'; data: { photoId: string } }
+  | { type: 'ApproveArticle'; data: { note: string | null } }
+  | { type: 'PublishArticle'; data: { copyrightNotice: CopyrightNotice; publishAt: string | null } }
+  | { type: 'CancelScheduledPublication'; data: Record<string, never> }
+  /** Issued by the scheduler once `publishAt` has passed. */
+  | { type: 'PublishScheduledArticle'; data: Record<string, never> }
+  | { type: 'CorrectArticle'; data: { kind: CorrectionKind; note: string; headline: string | null; body: Block[] | null } }
+  | { type: 'WithdrawArticle'; data: { reason: string } };
+
+export type ArticleCommandType = ArticleCommand['type'];
+
+export interface CommandContext {
+  /** RFC 3339 UTC time of the command: the only clock the domain sees. */
+  now: string;
+  actor: Actor;
+}
+
+export type DomainErrorCode =
+  | 'ARTICLE_NOT_FOUND'
+  | 'ARTICLE_EXISTS'
+  | 'BYLINE_NOT_FOUND'
+  | 'PHOTO_NOT_FOUND'
+  | 'ARTICLE_PUBLISHED'
+  | 'ARTICLE_WITHDRAWN'
+  | 'ARTICLE_SCHEDULED'
+  | 'ARTICLE_NOT_DRAFT'
+  | 'ARTICLE_NOT_APPROVED'
+  | 'ARTICLE_NOT_SCHEDULED'
+  | 'ARTICLE_NOT_PUBLISHED'
+  | 'SCHEDULE_NOT_DUE'
+  | 'HEADLINE_REQUIRED'
+  | 'BODY_REQUIRED'
+  | 'BYLINE_REQUIRED'
+  | 'PHOTO_CREDIT_REQUIRED'
+  | 'COPYRIGHT_NOTICE_REQUIRED'
+  | 'CORRECTION_NOTE_REQUIRED'
+  | 'WITHDRAWAL_REASON_REQUIRED'
+  | 'FOUR_EYES';
+
+/** A broken workflow rule, with a stable code that one place maps to an HTTP status. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+const fail = (code: DomainErrorCode, message: string): never => {
+  throw new DomainError(code, message);
+};
+
+const blank = (text: string | null | undefined) => !text || text.trim() === '';
+
+function requireEditable(state: Article): void {
+  if (state.status === 'withdrawn') fail('ARTICLE_WITHDRAWN', 'a withdrawn article does not change');
+  if (state.status === 'published') fail('ARTICLE_PUBLISHED', 'a published article changes only through corrections');
+  if (state.status === 'scheduled')
+    fail('ARTICLE_SCHEDULED', 'the article is scheduled for publication: cancel the schedule before changing it');
+}
+
+export function decide(command: ArticleCommand, state: Article | null, ctx: CommandContext): ArticleEvent[] {
+  if (command.type === 'DraftArticle') {
+    if (state) fail('ARTICLE_EXISTS', `article ${state.id} already exists`);
+    return [{ type: 'ArticleDrafted', data: command.data }];
+  }
+  if (!state) return fail('ARTICLE_NOT_FOUND', 'no such article');
+
+  switch (command.type) {
+    case 'ReviseDraft': {
+      requireEditable(state);
+      const changes: Partial<ArticleContent> = {};
+      for (const field of CONTENT_FIELDS) {
+        const value = command.data.changes[field];
+        if (value !== undefined && JSON.stringify(value) !== JSON.stringify(state[field])) {
+          (changes as Record<string, unknown>)[field] = value;
+        }
+      }
+      // A revision that changes nothing is not an event: nothing happened to the story.
+      return Object.keys(changes).length ? [{ type: 'DraftRevised', data: { changes } }] : [];
+    }
+    case 'AddByline':
+      requireEditable(state);
+      return [{ type: 'BylineAdded', data: command.data }];
+    case 'RemoveByline':
+      requireEditable(state);
+      if (!state.bylines.some((b) => b.id === command.data.bylineId)) fail('BYLINE_NOT_FOUND', 'no such byline on this article');
+      return [{ type: 'BylineRemoved', data: command.data }];
+    case 'AttachPhotoCredit':
+      requireEditable(state);
+      return [{ type: 'PhotoCreditAttached', data: command.data }];
+    case 'RemovePhoto':
+      requireEditable(state);
+      if (!state.photos.some((p) => p.id === command.data.photoId)) fail('PHOTO_NOT_FOUND', 'no such photo on this article');
+      return [{ type: 'PhotoRemoved', data: command.data }];
+    case 'ApproveArticle':
+      requireEditable(state);
+      if (state.status !== 'draft') fail('ARTICLE_NOT_DRAFT', `the article is already ${state.status}`);
+      if (blank(state.headline)) fail('HEADLINE_REQUIRED', 'approval needs a non-empty headline');
+      if (!state.body.some((block) => !blank(block.text))) fail('BODY_REQUIRED', 'approval needs a non-empty body');
+      if (state.bylines.length === 0) fail('BYLINE_REQUIRED', 'approval needs at least one byline');
+      if (state.photos.some((p) => blank(p.credit.photographer)))
+        fail('PHOTO_CREDIT_REQUIRED', 'approval needs a credited photographer on every photo');
+      if (state.lastEditor.id === ctx.actor.id)
+        fail('FOUR_EYES', 'the approver must not be the person who made the latest change (four-eyes rule)');
+      return [{ type: 'ArticleApproved', data: { approvedVersion: state.version, note: command.data.note } }];
+    case 'PublishArticle': {
+      if (state.status === 'withdrawn') fail('ARTICLE_WITHDRAWN', 'a withdrawn article does not change');
+      if (state.status !== 'approved') fail('ARTICLE_NOT_APPROVED', `publication needs status approved, not ${state.status}`);
+      const { copyrightNotice, publishAt } = command.data;
+      if (blank(copyrightNotice.holder) || blank(copyrightNotice.text))
+        fail('COPYRIGHT_NOTICE_REQUIRED', 'publication needs a copyright notice with a non-empty holder and text');
+      if (publishAt && Date.parse(publishAt) > Date.parse(ctx.now)) {
+        return [{ type: 'PublicationScheduled', data: { copyrightNotice, publishAt } }];
+      }
+      return [{ type: 'ArticlePublished', data: { copyrightNotice, publishedAt: ctx.now, scheduledFor: null } }];
+    }
+    case 'CancelScheduledPublication':
+      if (state.status !== 'scheduled' || !state.schedule) return fail('ARTICLE_NOT_SCHEDULED', 'the article is not scheduled');
+      return [{ type: 'PublicationCancelled', data: { publishAt: state.schedule.publishAt } }];
+    case 'PublishScheduledArticle': {
+      if (state.status !== 'scheduled' || !state.schedule) return fail('ARTICLE_NOT_SCHEDULED', 'the article is not scheduled');
+      const { publishAt, copyrightNotice } = state.schedule;
+      if (Date.parse(publishAt) > Date.parse(ctx.now)) fail('SCHEDULE_NOT_DUE', `the article is scheduled for ${publishAt}`);
+      return [{ type: 'ArticlePublished', data: { copyrightNotice, publishedAt: ctx.now, scheduledFor: publishAt } }];
+    }
+    case 'CorrectArticle': {
+      if (state.status === 'withdrawn') fail('ARTICLE_WITHDRAWN', 'a withdrawn article does not change');
+      if (state.status !== 'published') fail('ARTICLE_NOT_PUBLISHED', 'only a published article is corrected');
+      if (blank(command.data.note)) fail('CORRECTION_NOTE_REQUIRED', 'a correction needs a note for readers');
+      return [{ type: 'ArticleCorrected', data: command.data }];
+    }
+    case 'WithdrawArticle':
+      if (state.status === 'withdrawn') fail('ARTICLE_WITHDRAWN', 'the article is already withdrawn');
+      if (state.status !== 'published') fail('ARTICLE_NOT_PUBLISHED', 'only a published article is withdrawn');
+      if (blank(command.data.reason)) fail('WITHDRAWAL_REASON_REQUIRED', 'a withdrawal needs a reason');
+      return [{ type: 'ArticleWithdrawn', data: command.data }];
+    default:
+      return assertNever(command);
+  }
+}

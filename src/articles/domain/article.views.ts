@@ -1,0 +1,77 @@
+import { Article, RecordedArticleEvent } from './article';
+import type { StoredEvent } from '../../event-store/event-store.types';
+
+/** Shapes readers and clients see, derived from the state: one place, shared by live reads and time travel. */
+
+export const articleStreamId = (articleId: string) => `article-${articleId}`;
+
+export function toRecorded(event: StoredEvent): RecordedArticleEvent {
+  const { actorId, username, roles } = event.metadata;
+  return {
+    type: event.type,
+    data: event.data,
+    version: event.version,
+    at: event.recordedAt,
+    actor: { id: actorId, username, roles },
+  } as RecordedArticleEvent;
+}
+
+/** The working state as the API returns it (GET /articles/{id}). */
+export function workingView(a: Article) {
+  return {
+    id: a.id,
+    version: a.version,
+    status: a.status,
+    headline: a.headline,
+    language: a.language,
+    source: a.source,
+    summary: a.summary,
+    body: a.body,
+    bylines: a.bylines,
+    photos: a.photos,
+    approval: a.approval,
+    publication: a.publication && { at: a.publication.at, version: a.publication.version, copyrightNotice: a.publication.copyrightNotice },
+    schedule: a.schedule,
+    corrections: a.corrections,
+    withdrawal: a.withdrawal,
+    createdBy: a.createdBy,
+    lastChangedBy: a.lastEditor,
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+  };
+}
+
+export function summaryView(a: Article) {
+  return {
+    id: a.id,
+    version: a.version,
+    status: a.status,
+    headline: a.headline,
+    language: a.language,
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+  };
+}
+
+/** What readers see (GET /published/{id}); null before the first publication. */
+export function publishedView(a: Article) {
+  if (!a.publication) return null;
+  const lastPublicChange = a.corrections.length ? a.corrections[a.corrections.length - 1].at : a.publication.at;
+  return {
+    id: a.id,
+    version: a.version,
+    headline: a.headline,
+    language: a.language,
+    source: a.source,
+    summary: a.summary,
+    body: a.body,
+    bylines: a.bylines.map(({ id, name, role, organisation }) => ({ id, name, role, organisation })),
+    photos: a.photos,
+    copyrightNotice: a.publication.copyrightNotice,
+    publishedAt: a.publication.firstPublishedAt,
+    updatedAt: lastPublicChange,
+    corrections: a.corrections.map(({ kind, note, at }) => ({ kind, note, at })),
+  };
+}
+
+export type PublishedArticle = NonNullable<ReturnType<typeof publishedView>>;

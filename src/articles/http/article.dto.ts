@@ -1,0 +1,285 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import type { ArticleStatus, CorrectionKind } from '../domain/article';
+
+const BLOCK_TYPES = ['paragraph', 'heading', 'quote'] as const;
+const CORRECTION_KINDS: CorrectionKind[] = ['correction', 'clarification', 'update', 'editors-note'];
+const STATUSES: ArticleStatus[] = ['draft', 'approved', 'scheduled', 'published', 'withdrawn'];
+// BCP 47 language tag (shape only): zh-Hant, vi, th, en-GB, sr-Latn-RS...
+const BCP47 = /^[A-Za-z]{2,3}(-[A-Za-z]{3}){0,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$/;
+const TEXT = 20_000;
+const SHORT = 1_000;
+const present = (field: string) => (o: Record<string, unknown>) => o[field] !== undefined;
+
+export class BlockDto {
+  @ApiProperty({ enum: BLOCK_TYPES })
+  @IsIn(BLOCK_TYPES)
+  type: (typeof BLOCK_TYPES)[number];
+
+  @ApiProperty()
+  @IsString()
+  @MaxLength(TEXT)
+  text: string;
+}
+
+export class DraftArticleDto {
+  @ApiProperty({ example: '2025中國—東盟人工智能部長圓桌會議在南寧召開' })
+  @IsString()
+  @MaxLength(SHORT)
+  headline: string;
+
+  @ApiProperty({ type: [BlockDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(2000)
+  @ValidateNested({ each: true })
+  @Type(() => BlockDto)
+  body: BlockDto[];
+
+  @ApiProperty({ example: 'zh-Hant', description: 'BCP 47 language tag' })
+  @IsString()
+  @Matches(BCP47, { message: 'language must be a BCP 47 tag such as zh-Hant, vi or en-GB' })
+  language: string;
+
+  @ApiPropertyOptional({ example: '廣西雲-廣西日報', description: 'syndication source (來源)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(SHORT)
+  source?: string | null;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(TEXT)
+  summary?: string | null;
+}
+
+export class ReviseArticleDto {
+  @ApiPropertyOptional()
+  @ValidateIf(present('headline'))
+  @IsString()
+  @MaxLength(SHORT)
+  headline?: string;
+
+  @ApiPropertyOptional({ type: [BlockDto] })
+  @ValidateIf(present('body'))
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(2000)
+  @ValidateNested({ each: true })
+  @Type(() => BlockDto)
+  body?: BlockDto[];
+
+  @ApiPropertyOptional()
+  @ValidateIf(present('language'))
+  @IsString()
+  @Matches(BCP47, { message: 'language must be a BCP 47 tag such as zh-Hant, vi or en-GB' })
+  language?: string;
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(SHORT)
+  source?: string | null;
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(TEXT)
+  summary?: string | null;
+}
+
+export class AddBylineDto {
+  @ApiProperty({ example: '許丹婷' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(SHORT)
+  name: string;
+
+  @ApiPropertyOptional({ example: 'reporter' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  role?: string | null;
+
+  @ApiPropertyOptional({ example: '廣西雲-廣西日報' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(SHORT)
+  organisation?: string | null;
+}
+
+export class PhotoCreditDto {
+  @ApiProperty({ example: '徐天保', description: 'IPTC Creator' })
+  @IsString()
+  @MaxLength(SHORT)
+  photographer: string;
+
+  @ApiPropertyOptional({ example: '廣西雲-廣西日報' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(SHORT)
+  organisation?: string | null;
+
+  @ApiPropertyOptional({ example: '廣西雲-廣西日報記者徐天保/攝', description: 'IPTC Credit Line, as printed' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(SHORT)
+  line?: string | null;
+}
+
+export class AttachPhotoDto {
+  @ApiProperty({ example: 'https://photos.example.org/roundtable.jpg' })
+  @IsString()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'href must be an http(s) URL' })
+  @MaxLength(2000)
+  href: string;
+
+  @ApiProperty()
+  @IsString()
+  @MaxLength(TEXT)
+  caption: string;
+
+  @ApiProperty({ type: PhotoCreditDto })
+  @ValidateNested()
+  @Type(() => PhotoCreditDto)
+  credit: PhotoCreditDto;
+}
+
+export class ApproveDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(TEXT)
+  note?: string | null;
+}
+
+export class CopyrightNoticeDto {
+  @ApiProperty({ example: '國廣國際在線網絡(北京)有限公司' })
+  @IsString()
+  @MaxLength(SHORT)
+  holder: string;
+
+  @ApiProperty()
+  @IsString()
+  @MaxLength(TEXT)
+  text: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(TEXT)
+  usageTerms?: string | null;
+}
+
+export class PublishDto {
+  @ApiProperty({ type: CopyrightNoticeDto })
+  @ValidateNested()
+  @Type(() => CopyrightNoticeDto)
+  copyrightNotice: CopyrightNoticeDto;
+
+  @ApiPropertyOptional({ description: 'RFC 3339 time; in the future, the article is scheduled' })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  publishAt?: string | null;
+}
+
+export class CorrectDto {
+  @ApiProperty({ enum: CORRECTION_KINDS })
+  @IsIn(CORRECTION_KINDS)
+  kind: CorrectionKind;
+
+  @ApiProperty({ example: 'Correction: an earlier version misspelled the minister’s name.' })
+  @IsString()
+  @MaxLength(TEXT)
+  note: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(SHORT)
+  headline?: string | null;
+
+  @ApiPropertyOptional({ type: [BlockDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(2000)
+  @ValidateNested({ each: true })
+  @Type(() => BlockDto)
+  body?: BlockDto[] | null;
+}
+
+export class WithdrawDto {
+  @ApiProperty()
+  @IsString()
+  @MaxLength(TEXT)
+  reason: string;
+}
+
+export class ListArticlesQuery {
+  @ApiPropertyOptional({ enum: STATUSES })
+  @IsOptional()
+  @IsIn(STATUSES)
+  status?: ArticleStatus;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class ArticleAtQuery {
+  @ApiPropertyOptional({ minimum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  version?: number;
+
+  @ApiPropertyOptional({ description: 'RFC 3339 time' })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  asOf?: string;
+}
+
+export class DiffQuery {
+  @ApiProperty({ minimum: 0 })
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  from: number;
+
+  @ApiProperty({ minimum: 1 })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  to: number;
+}

@@ -1,0 +1,44 @@
+import { Controller, Get, GoneException, HttpException, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../../auth/roles';
+import { etag } from '../../common/http';
+import { problem } from '../../common/problem.filter';
+import { ArticleQueries } from '../article-queries.service';
+import { publishedView } from '../domain/article.views';
+import { ArticleAtQuery } from './article.dto';
+
+const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
+
+export function gone(withdrawal: { reason: string; at: string } | null | undefined): HttpException {
+  return new GoneException(
+    problem(410, `this article was withdrawn${withdrawal ? `: ${withdrawal.reason}` : ''}`, { code: 'ARTICLE_WITHDRAWN', withdrawal }, 'ARTICLE_WITHDRAWN'),
+  );
+}
+
+/** What readers see: public, no token. */
+@ApiTags('published')
+@Controller('published')
+export class PublishedController {
+  constructor(private readonly queries: ArticleQueries) {}
+
+  @Get(':id')
+  @Public()
+  @ApiOperation({ summary: 'The published article; ?asOf=<time> for what readers saw then' })
+  async get(@Param('id') id: string, @Query() q: ArticleAtQuery, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (q.asOf) {
+      const article = await this.queries.at(id, { asOf: new Date(q.asOf).toISOString() });
+      if (!article?.publication) throw neverPublished();
+      if (article.status === 'withdrawn') throw gone(article.withdrawal);
+      return publishedView(article);
+    }
+    const row = await this.queries.published(id);
+    if (!row?.document) throw neverPublished();
+    if (row.status === 'withdrawn') {
+      const article = await this.queries.current(id);
+      throw gone(article?.withdrawal);
+    }
+    reply.header('ETag', etag(row.document.version)).header('Cache-Control', 'public, max-age=0, must-revalidate');
+    return row.document;
+  }
+}

@@ -1,0 +1,68 @@
+import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArticleQueries, BadCursor } from '../articles/article-queries.service';
+import { CAN, Roles } from '../auth/roles';
+import { problem } from '../common/problem.filter';
+
+export class AuditQuery {
+  @ApiPropertyOptional({ description: 'user id or username' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  actor?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'articleId must be a UUID' })
+  articleId?: string;
+
+  @ApiPropertyOptional({ example: 'ArticlePublished' })
+  @IsOptional()
+  @Matches(/^[A-Za-z]{1,64}$/, { message: 'type must be an event type name' })
+  type?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  from?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  to?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('audit')
+export class AuditController {
+  constructor(private readonly queries: ArticleQueries) {}
+
+  @Get()
+  @Roles(...CAN.audit)
+  @ApiOperation({ summary: 'The global audit trail, newest first' })
+  async list(@Query() q: AuditQuery) {
+    try {
+      return await this.queries.audit({ ...q, limit: q.limit ?? 100 });
+    } catch (err) {
+      if (err instanceof BadCursor) throw new BadRequestException(problem(400, err.message, { errors: [{ field: 'cursor', message: err.message }] }, 'BAD_CURSOR'));
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import { SetMetadata } from '@nestjs/common';
+
+export const ROLES = ['reporter', 'editor', 'publisher', 'auditor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who may do what (docs/api.md), in one table. */
+export const CAN = {
+  write: ['reporter', 'editor', 'publisher'],
+  approve: ['editor', 'publisher'],
+  publish: ['publisher'],
+  read: ['reporter', 'editor', 'publisher', 'auditor', 'admin'],
+  audit: ['editor', 'publisher', 'auditor', 'admin'],
+  verify: ['auditor', 'admin'],
+  admin: ['admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export const ROLES_KEY = 'roles';
+export const PUBLIC_KEY = 'public';
+
+/** The route needs one of these roles. */
+export const Roles = (...roles: readonly Role[]) => SetMetadata(ROLES_KEY, roles);
+/** No token needed. */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);

@@ -1,0 +1,105 @@
+import { ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import bcrypt from 'bcryptjs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { Clock } from '../common/clock';
+import type { Role } from './roles';
+
+export interface User {
+  id: string;
+  username: string;
+  roles: Role[];
+  disabled: boolean;
+}
+
+interface UserRow extends User {
+  password_hash: string;
+}
+
+const BCRYPT_ROUNDS = 10;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Compared against when the user does not exist, so a login takes the same time either way.
+const DUMMY_HASH = bcrypt.hashSync('masthead-no-such-user', BCRYPT_ROUNDS);
+
+@Injectable()
+export class UsersService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(UsersService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: ConfigService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The first admin: from NEWSROOM_ADMIN_PASSWORD, or in development a generated one kept in the data directory. */
+  async onApplicationBootstrap(): Promise<void> {
+    const cfg = this.config.get<AppConfig>(APP_CONFIG)!;
+    const [{ count }] = await this.dataSource.query(`SELECT count(*) AS count FROM users`);
+    if (Number(count) > 0) return;
+    let password = cfg.NEWSROOM_ADMIN_PASSWORD;
+    if (!password && !cfg.production) {
+      const file = join(cfg.dataDir, 'admin-password');
+      password = existsSync(file) ? readFileSync(file, 'utf8').trim() : randomBytes(18).toString('base64url');
+      writeFileSync(file, `${password}\n`, { mode: 0o600 });
+      this.logger.warn(`No NEWSROOM_ADMIN_PASSWORD: created admin user "${cfg.NEWSROOM_ADMIN_USERNAME}" with a generated password in ${file}`);
+    }
+    if (!password) {
+      this.logger.warn('No users and no NEWSROOM_ADMIN_PASSWORD: nobody can sign in until an admin is created with the CLI');
+      return;
+    }
+    await this.create(cfg.NEWSROOM_ADMIN_USERNAME, password, ['admin']).catch((err) => {
+      if (!(err instanceof ConflictException)) throw err;
+    });
+  }
+
+  async create(username: string, password: string, roles: Role[]): Promise<User> {
+    const now = this.clock.now();
+    const hash = await bcrypt.hash(password, BCRYPT_ROUNDS);
+    const rows = await this.dataSource.query(
+      `INSERT INTO users (id, username, password_hash, roles, created_at, updated_at)
+       VALUES ($1, $2, $3, $4::text[], $5::timestamptz, $5::timestamptz)
+       ON CONFLICT (username) DO NOTHING RETURNING id, username, roles, disabled`,
+      [randomUUID(), username, hash, roles, now],
+    );
+    if (!rows.length) throw new ConflictException(`username ${username} is taken`);
+    return rows[0];
+  }
+
+  /** The user, if the password is right and the account enabled; the same answer otherwise either way. */
+  async authenticate(username: string, password: string): Promise<User | null> {
+    const [row]: UserRow[] = await this.dataSource.query(
+      `SELECT id, username, roles, disabled, password_hash FROM users WHERE username = $1`,
+      [username],
+    );
+    const ok = await bcrypt.compare(password, row?.password_hash ?? DUMMY_HASH);
+    if (!row || !ok || row.disabled) return null;
+    return { id: row.id, username: row.username, roles: row.roles, disabled: row.disabled };
+  }
+
+  async find(id: string): Promise<User | null> {
+    if (!UUID.test(id)) return null;
+    const [row] = await this.dataSource.query(`SELECT id, username, roles, disabled FROM users WHERE id = $1`, [id]);
+    return row ?? null;
+  }
+
+  async list(): Promise<User[]> {
+    return this.dataSource.query(`SELECT id, username, roles, disabled FROM users ORDER BY created_at, username`);
+  }
+
+  async update(id: string, changes: { roles?: Role[]; disabled?: boolean; password?: string }): Promise<User> {
+    const user = await this.find(id);
+    if (!user) throw new NotFoundException('no such user');
+    const hash = changes.password ? await bcrypt.hash(changes.password, BCRYPT_ROUNDS) : null;
+    const [row] = await this.dataSource.query(
+      `UPDATE users SET roles = COALESCE($2::text[], roles), disabled = COALESCE($3, disabled),
+              password_hash = COALESCE($4, password_hash), updated_at = $5::timestamptz
+        WHERE id = $1 RETURNING id, username, roles, disabled`,
+      [id, changes.roles ?? null, changes.disabled ?? null, hash, this.clock.now()],
+    );
+    return row;
+  }
+}

@@ -1,0 +1,47 @@
+import { BadRequestException, HttpException, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { canonicalJson } from '../event-store/hash-chain';
+import type { User } from '../auth/users.service';
+import { problem } from './problem.filter';
+
+/** The authenticated user (set by AuthGuard). */
+export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest().user as User);
+
+/** The request's correlation id: X-Request-Id when the caller sent a sane one, else a new one. */
+export function correlationId(request: FastifyRequest): string {
+  const id = request.headers['x-request-id'];
+  return typeof id === 'string' && /^[\w.:-]{1,100}$/.test(id) ? id : String(request.id ?? randomUUID());
+}
+
+/** If-Match: "<version>" → the version; 428 when required and missing. */
+export function ifMatch(request: FastifyRequest, required: boolean): number | undefined {
+  const header = request.headers['if-match'];
+  if (header === undefined || header === '') {
+    if (required) {
+      throw new HttpException(
+        problem(428, 'this command requires If-Match: "<version>" with the version you read', {}, 'IF_MATCH_REQUIRED'),
+        428,
+      );
+    }
+    return undefined;
+  }
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(String(header));
+  if (!match) throw new BadRequestException(problem(400, 'If-Match must be an ETag of the form "<version>"', {}, 'BAD_IF_MATCH'));
+  return Number(match[1]);
+}
+
+/** Idempotency-Key plus a fingerprint of the request it came with (method, route, body). */
+export function idempotency(request: FastifyRequest, body: unknown): { key: string; fingerprint: string } | undefined {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || key.length === 0 || key.length > 200 || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new BadRequestException(problem(400, 'Idempotency-Key must be 1 to 200 visible ASCII characters', {}, 'BAD_IDEMPOTENCY_KEY'));
+  }
+  const fingerprint = createHash('sha256')
+    .update(`${request.method} ${request.url.split('?')[0]}\n${canonicalJson(body ?? null)}`)
+    .digest('hex');
+  return { key, fingerprint };
+}
+
+export const etag = (version: number) => `"${version}"`;

@@ -1,0 +1,77 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { resolve } from 'node:path';
+
+/** The whole configuration, validated once at boot; the app, the CLI and the TypeORM CLI read it from here. */
+export class EnvironmentVariables {
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: string = 'development';
+
+  @Transform(({ value }) => (value === undefined || value === '' ? 3000 : Number(value)))
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT: number = 3000;
+
+  /** PostgreSQL connection string; unset means the embedded PGlite database. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// connection string' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  NEWSROOM_DATA_DIR: string = './.data';
+
+  @IsString()
+  @MinLength(1)
+  NEWSROOM_ADMIN_USERNAME: string = 'admin';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(8, { message: 'NEWSROOM_ADMIN_PASSWORD must be at least 8 characters' })
+  NEWSROOM_ADMIN_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'NEWSROOM_JWT_SECRET must be at least 32 characters' })
+  NEWSROOM_JWT_SECRET?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: string = 'info';
+
+  /** Access token lifetime in seconds. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 3600 : Number(value)))
+  @IsInt()
+  @Min(60)
+  NEWSROOM_TOKEN_TTL: number = 3600;
+
+  /** Largest accepted request body in bytes. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 1048576 : Number(value)))
+  @IsInt()
+  @Min(1024)
+  NEWSROOM_BODY_LIMIT: number = 1048576;
+}
+
+export type AppConfig = EnvironmentVariables & { dataDir: string; embedded: boolean; production: boolean };
+
+export function validateEnvironment(env: Record<string, unknown>): AppConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const config = plainToInstance(EnvironmentVariables, cleaned, { exposeDefaultValues: true });
+  const errors = validateSync(config, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length) {
+    const lines = errors.flatMap((e) => Object.values(e.constraints ?? {}));
+    throw new Error(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const production = config.NODE_ENV === 'production';
+  if (production && !config.NEWSROOM_JWT_SECRET) {
+    throw new Error('Invalid configuration:\n  NEWSROOM_JWT_SECRET is required when NODE_ENV=production');
+  }
+  return Object.assign(config, {
+    dataDir: resolve(config.NEWSROOM_DATA_DIR),
+    embedded: !config.DATABASE_URL,
+    production,
+  });
+}
+
+/** Keys the Nest ConfigService answers to: `config.get(APP_CONFIG)` gives the validated object. */
+export const APP_CONFIG = 'app';

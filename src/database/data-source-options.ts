@@ -1,0 +1,48 @@
+import { PGlite, types } from '@electric-sql/pglite';
+import { join, resolve } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { AppConfig } from '../config/config';
+import { ensureDirectory, lockDataDirectory, PGlitePool } from './pglite-pool';
+
+/** The repository root, from src/database (ts-jest/swc) and dist/database (built) alike. */
+const ROOT = resolve(__dirname, '..', '..');
+const COMPILED = __filename.endsWith('.js');
+
+/** Migrations are compiled next to the app in dist/migrations; under jest they run from migrations/*.ts. */
+export const MIGRATIONS = COMPILED ? [join(ROOT, 'dist', 'migrations', '*.js')] : [join(ROOT, 'migrations', '*.ts')];
+
+/**
+ * One set of DataSource options for the app, the CLI and the TypeORM CLI. Without DATABASE_URL, the embedded
+ * PGlite database in NEWSROOM_DATA_DIR serves through the same postgres driver, so everything above the
+ * connection runs the same SQL on both.
+ */
+export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+  const base = {
+    type: 'postgres' as const,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    logging: false,
+    entities: [],
+  };
+  if (config.DATABASE_URL) {
+    return { ...base, url: config.DATABASE_URL, poolSize: 10, connectTimeoutMS: 5000, applicationName: 'masthead' };
+  }
+  ensureDirectory(config.dataDir);
+  const unlock = lockDataDirectory(config.dataDir);
+  // int8 as a string, as pg gives it, so both engines hand the same types to the code above.
+  const db = new PGlite(join(config.dataDir, 'pglite'), { parsers: { [types.INT8]: (value: string) => value } });
+  const close = async () => {
+    try {
+      await db.close();
+    } finally {
+      unlock();
+    }
+  };
+  class EmbeddedPool extends PGlitePool {
+    constructor() {
+      super(db, close);
+    }
+  }
+  return { ...base, driver: { Pool: EmbeddedPool }, database: 'postgres' };
+}

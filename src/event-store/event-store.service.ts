@@ -1,0 +1,188 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { EventSchemas } from './event-schemas';
+import {
+  EventMetadata,
+  GlobalPosition,
+  NewEvent,
+  StoredEvent,
+  StreamHead,
+  WrongExpectedVersion,
+} from './event-store.types';
+import { eventHash, genesisHash } from './hash-chain';
+
+const UNIQUE_VIOLATION = '23505';
+
+const COLUMNS = `position, transaction_id, stream_id, version, type, schema_version, data, metadata, recorded_at, hash`;
+
+export interface EventRow {
+  position: string;
+  transaction_id: string;
+  stream_id: string;
+  version: number;
+  type: string;
+  schema_version: number;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  recorded_at: Date;
+  hash: string;
+}
+
+/** The row exactly as stored: what the hash chain covers. */
+export function storedFromRow(row: EventRow): StoredEvent {
+  return {
+    position: Number(row.position),
+    transactionId: String(row.transaction_id),
+    streamId: row.stream_id,
+    version: row.version,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata,
+    recordedAt: new Date(row.recorded_at).toISOString(),
+    hash: row.hash,
+  };
+}
+
+/**
+ * The only code that knows the events table. Appends are optimistic: the stream ledger row is moved from the
+ * expected version with a conditional UPDATE, and UNIQUE (stream_id, version) backs it, so of two writers at
+ * the same version exactly one commits.
+ */
+@Injectable()
+export class EventStore {
+  constructor(
+    readonly dataSource: DataSource,
+    private readonly schemas: EventSchemas,
+  ) {}
+
+  /** Runs `work` in one transaction; everything appended and projected in it commits or none of it does. */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction('READ COMMITTED', work);
+  }
+
+  /** A stream's events, oldest first, in the current schema; optionally only up to a version or a time. */
+  async readStream(
+    manager: EntityManager,
+    streamId: string,
+    until: { version?: number; asOf?: string } = {},
+  ): Promise<{ events: StoredEvent[]; head: StreamHead }> {
+    const rows: EventRow[] = await manager.query(
+      `SELECT ${COLUMNS} FROM events
+        WHERE stream_id = $1 AND version <= $2 AND recorded_at <= $3::timestamptz
+        ORDER BY version`,
+      [streamId, until.version ?? 2147483647, until.asOf ?? 'infinity'],
+    );
+    const events = rows.map((row) => this.upcast(storedFromRow(row)));
+    const last = events[events.length - 1];
+    return { events, head: { streamId, version: last?.version ?? 0, hash: last?.hash ?? genesisHash(streamId) } };
+  }
+
+  /**
+   * Appends `events` after `expected`: a version number, or the head as read in this transaction (which saves
+   * a round trip). Throws WrongExpectedVersion when the stream has moved on.
+   */
+  async append(
+    manager: EntityManager,
+    streamId: string,
+    expected: number | StreamHead,
+    events: NewEvent[],
+    metadata: EventMetadata,
+    recordedAt: string,
+  ): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    const expectedVersion = typeof expected === 'number' ? expected : expected.version;
+    let previousHash: string;
+    if (typeof expected !== 'number') previousHash = expected.hash;
+    else if (expected === 0) previousHash = genesisHash(streamId);
+    else {
+      const [head] = await manager.query(`SELECT version, head_hash FROM streams WHERE stream_id = $1`, [streamId]);
+      if (!head || head.version !== expected) throw new WrongExpectedVersion(streamId, expected, head?.version ?? 0);
+      previousHash = head.head_hash;
+    }
+
+    const stored: StoredEvent[] = events.map((event, i) => {
+      const row = {
+        streamId,
+        version: expectedVersion + i + 1,
+        type: event.type,
+        schemaVersion: this.schemas.currentVersion(event.type),
+        data: event.data as Record<string, unknown>,
+        metadata: JSON.parse(JSON.stringify(metadata)) as EventMetadata,
+        recordedAt,
+      };
+      previousHash = eventHash(previousHash, row);
+      return { ...row, hash: previousHash, position: 0, transactionId: '' };
+    });
+    const head = stored[stored.length - 1];
+
+    try {
+      const moved =
+        expectedVersion === 0
+          ? await manager.query(
+              `INSERT INTO streams (stream_id, version, head_hash, updated_at) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (stream_id) DO NOTHING RETURNING version`,
+              [streamId, head.version, head.hash, recordedAt],
+            )
+          : await manager.query(
+              `UPDATE streams SET version = $3, head_hash = $4, updated_at = $5
+                WHERE stream_id = $1 AND version = $2 RETURNING version`,
+              [streamId, expectedVersion, head.version, head.hash, recordedAt],
+            );
+      const movedRows = Array.isArray(moved[0]) ? moved[0] : moved;
+      if (movedRows.length === 0) throw new WrongExpectedVersion(streamId, expectedVersion);
+
+      const params: unknown[] = [];
+      const values = stored.map((e) => {
+        params.push(e.streamId, e.version, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata), e.recordedAt, e.hash);
+        const n = params.length - 8;
+        return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::jsonb, $${n + 6}::jsonb, $${n + 7}::timestamptz, $${n + 8})`;
+      });
+      const inserted: { position: string; transaction_id: string }[] = await manager.query(
+        `INSERT INTO events (stream_id, version, type, schema_version, data, metadata, recorded_at, hash)
+         VALUES ${values.join(', ')} RETURNING position, transaction_id`,
+        params,
+      );
+      inserted.forEach((row, i) => {
+        stored[i].position = Number(row.position);
+        stored[i].transactionId = String(row.transaction_id);
+      });
+      return stored;
+    } catch (err) {
+      if ((err as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {
+        throw new WrongExpectedVersion(streamId, expectedVersion);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Events after `after`, in (transaction id, position) order, and only from transactions older than every
+   * transaction still running: a position taken by a transaction that commits late is never skipped.
+   */
+  async readAll(manager: EntityManager, after: GlobalPosition, limit: number): Promise<StoredEvent[]> {
+    const rows: EventRow[] = await manager.query(
+      `SELECT ${COLUMNS} FROM events
+        WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY transaction_id, position
+        LIMIT $3`,
+      [after.transactionId, after.position, limit],
+    );
+    return rows.map((row) => this.upcast(storedFromRow(row)));
+  }
+
+  /** Events recorded in the log, by global position (raw, as stored). */
+  async readRaw(manager: EntityManager, streamId?: string): Promise<StoredEvent[]> {
+    const rows: EventRow[] = await manager.query(
+      `SELECT ${COLUMNS} FROM events ${streamId ? 'WHERE stream_id = $1' : ''} ORDER BY position`,
+      streamId ? [streamId] : [],
+    );
+    return rows.map(storedFromRow);
+  }
+
+  private upcast(event: StoredEvent): StoredEvent {
+    const { version, data } = this.schemas.upcast(event.type, event.schemaVersion, event.data);
+    return version === event.schemaVersion ? event : { ...event, schemaVersion: version, data };
+  }
+}

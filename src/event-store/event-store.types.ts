@@ -1,0 +1,56 @@
+/** Who caused an event and why: stored with every event. */
+export interface EventMetadata {
+  actorId: string;
+  username: string;
+  roles: string[];
+  /** The request (or job) this event belongs to. */
+  correlationId: string;
+  /** What caused it: the command's id. */
+  causationId: string;
+  idempotencyKey?: string;
+}
+
+export interface NewEvent {
+  type: string;
+  data: object;
+}
+
+export interface StoredEvent<D = Record<string, unknown>> {
+  position: number;
+  transactionId: string;
+  streamId: string;
+  version: number;
+  type: string;
+  schemaVersion: number;
+  data: D;
+  metadata: EventMetadata;
+  recordedAt: string;
+  hash: string;
+}
+
+/** A stream's head as read: what an append expects to still be there. */
+export interface StreamHead {
+  streamId: string;
+  version: number;
+  hash: string;
+}
+
+/** A place in the global log: events are read in (transactionId, position) order. */
+export interface GlobalPosition {
+  transactionId: string;
+  position: number;
+}
+
+export const START: GlobalPosition = { transactionId: '0', position: 0 };
+
+/** Two writers raced for the same stream version, or If-Match named a stale one. */
+export class WrongExpectedVersion extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: number,
+    readonly actual?: number,
+  ) {
+    super(`stream ${streamId} is not at version ${expected}${actual !== undefined ? ` (it is at ${actual})` : ''}`);
+    this.name = 'WrongExpectedVersion';
+  }
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+/** The same Idempotency-Key sent with a different request. */
+export class IdempotencyKeyReused extends Error {
+  constructor(readonly key: string) {
+    super(`Idempotency-Key ${key} was already used for a different request`);
+  }
+}
+
+/** How long a key is remembered: at least 24 hours, as the API promises. */
+export const IDEMPOTENCY_WINDOW_MS = Number(process.env.NEWSROOM_IDEMPOTENCY_WINDOW_MS || 24 * 3600 * 1000);
+
+/**
+ * Idempotency keys live in the command's transaction, next to its events: the key, a fingerprint of the
+ * request and the answer commit together or not at all. A concurrent duplicate blocks on the primary key until
+ * the first commits, then gets the stored answer; if the first rolled back, the duplicate runs the command.
+ */
+@Injectable()
+export class IdempotencyStore {
+  /** Claims the key for this request, or returns the stored answer of the earlier one. */
+  async claim(manager: EntityManager, userId: string, { key, fingerprint }: { key: string; fingerprint: string }, now: string): Promise<unknown | null> {
+    const expiredBefore = new Date(Date.parse(now) - IDEMPOTENCY_WINDOW_MS).toISOString();
+    await manager.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND created_at < $3::timestamptz`, [
+      userId,
+      key,
+      expiredBefore,
+    ]);
+    const claimed = await manager.query(
+      `INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at) VALUES ($1, $2, $3, $4::timestamptz)
+       ON CONFLICT (user_id, key) DO NOTHING RETURNING key`,
+      [userId, key, fingerprint, now],
+    );
+    if (claimed.length) return null;
+    const [earlier] = await manager.query(`SELECT fingerprint, response FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [
+      userId,
+      key,
+    ]);
+    if (!earlier || earlier.fingerprint !== fingerprint) throw new IdempotencyKeyReused(key);
+    return earlier.response;
+  }
+
+  async complete(manager: EntityManager, userId: string, key: string, response: unknown): Promise<void> {
+    await manager.query(`UPDATE idempotency_keys SET status = 200, response = $3::jsonb WHERE user_id = $1 AND key = $2`, [
+      userId,
+      key,
+      JSON.stringify(response),
+    ]);
+  }
+
+  /** Forgets keys older than the window. */
+  async expire(manager: EntityManager, now: string): Promise<number> {
+    const [, count] = await manager.query(`DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz`, [
+      new Date(Date.parse(now) - IDEMPOTENCY_WINDOW_MS).toISOString(),
+    ]);
+    return Number(count ?? 0);
+  }
+}

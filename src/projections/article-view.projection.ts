@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { StoredEvent } from '../event-store/event-store.types';
+import type { ArticleChange, Projection } from './projection';
+
+const idOf = (streamId: string) => streamId.slice('article-'.length);
+
+/** The working state of every article: list and detail of GET /articles. */
+@Injectable()
+export class ArticleViewProjection implements Projection {
+  readonly name = 'articles';
+  readonly table = 'article_view';
+  readonly key = 'id';
+
+  async applied(manager: EntityManager, events: StoredEvent[], table = this.table): Promise<Set<number>> {
+    const ids = [...new Set(events.map((e) => idOf(e.streamId)))];
+    const rows: { id: string; version: number }[] = ids.length
+      ? await manager.query(`SELECT id, version FROM ${table} WHERE id = ANY($1::uuid[])`, [ids])
+      : [];
+    const versions = new Map(rows.map((r) => [r.id, r.version]));
+    return new Set(events.filter((e) => e.version <= (versions.get(idOf(e.streamId)) ?? 0)).map((e) => e.position));
+  }
+
+  async apply(manager: EntityManager, { after }: ArticleChange, table = this.table): Promise<void> {
+    await manager.query(
+      `INSERT INTO ${table} AS t (id, version, status, created_at, updated_at, state)
+       VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::jsonb)
+       ON CONFLICT (id) DO UPDATE
+         SET version = EXCLUDED.version, status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, state = EXCLUDED.state
+       WHERE t.version < EXCLUDED.version`,
+      [after.id, after.version, after.status, after.createdAt, after.updatedAt, JSON.stringify(after)],
+    );
+  }
+}

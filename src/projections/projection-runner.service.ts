@@ -1,0 +1,151 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Article, evolve } from '../articles/domain/article';
+import { toRecorded } from '../articles/domain/article.views';
+import { EventStore } from '../event-store/event-store.service';
+import { GlobalPosition, StoredEvent } from '../event-store/event-store.types';
+import { ArticleChange, Projection, PROJECTIONS } from './projection';
+
+export interface ProjectionStatus {
+  name: string;
+  position: number;
+  transactionId: string;
+  lagEvents: number;
+  status: string;
+  error: string | null;
+}
+
+/**
+ * Feeds the read models. Inline: in the append's transaction, so a 2xx means the next read shows it.
+ * Catch-up: from the log in (transaction id, position) order, the rows and the checkpoint in one transaction,
+ * one instance at a time (the checkpoint row is taken FOR UPDATE SKIP LOCKED). A projection that throws stops
+ * at that event and says so; it is retried, never skipped.
+ */
+@Injectable()
+export class ProjectionRunner {
+  private readonly logger = new Logger(ProjectionRunner.name);
+
+  constructor(
+    private readonly store: EventStore,
+    @Inject(PROJECTIONS) readonly projections: Projection[],
+  ) {}
+
+  get(name: string): Projection | undefined {
+    return this.projections.find((p) => p.name === name);
+  }
+
+  /** Applies freshly appended events to every read model, inside the append's transaction. */
+  async projectInline(manager: EntityManager, events: StoredEvent[], before: Article | null): Promise<Article | null> {
+    let state = before;
+    for (const event of events) {
+      const recorded = toRecorded(event);
+      const after = evolve(state, recorded);
+      const change: ArticleChange = { event, recorded, before: state, after };
+      for (const projection of this.projections) await projection.apply(manager, change);
+      state = after;
+    }
+    return state;
+  }
+
+  async ensureCheckpoints(): Promise<void> {
+    for (const p of this.projections) {
+      await this.store.dataSource.query(
+        `INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`,
+        [p.name],
+      );
+    }
+  }
+
+  /**
+   * One batch of catch-up for a projection. Returns the number of events read, 0 when caught up, or null
+   * when another instance holds the projection right now.
+   */
+  async catchUpBatch(projection: Projection, batchSize = 500, table = projection.table, checkpointName = projection.name): Promise<number | null> {
+    try {
+      return await this.store.transaction(async (manager) => {
+        const [checkpoint] = await manager.query(
+          `SELECT transaction_id, position FROM projection_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED`,
+          [checkpointName],
+        );
+        if (!checkpoint) return null;
+        const after: GlobalPosition = { transactionId: String(checkpoint.transaction_id), position: Number(checkpoint.position) };
+        const events = await this.store.readAll(manager, after, batchSize);
+        if (!events.length) return 0;
+        await this.applyAll(manager, projection, events, table);
+        const last = events[events.length - 1];
+        await manager.query(
+          `UPDATE projection_checkpoints SET transaction_id = $2::xid8, position = $3, status = 'running', error = NULL, updated_at = now()
+            WHERE name = $1`,
+          [checkpointName, last.transactionId, last.position],
+        );
+        return events.length;
+      });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.logger.error({ projection: projection.name, err: message }, 'projection stopped at a failing event');
+      await this.store.dataSource
+        .query(`UPDATE projection_checkpoints SET status = 'failed', error = $2, updated_at = now() WHERE name = $1`, [checkpointName, message])
+        .catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Catches a projection up with the log, batch by batch. */
+  async catchUp(projection: Projection, onProgress?: (done: number) => void, table?: string, checkpointName?: string): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.catchUpBatch(projection, 1000, table, checkpointName);
+      if (!n) return total;
+      total += n;
+      onProgress?.(total);
+    }
+  }
+
+  private readonly states = new Map<string, Article>();
+
+  private async applyAll(manager: EntityManager, projection: Projection, events: StoredEvent[], table: string): Promise<void> {
+    const done = await projection.applied(manager, events, table);
+    for (const event of events) {
+      if (done.has(event.position)) continue;
+      const before = await this.stateBefore(manager, event);
+      const recorded = toRecorded(event);
+      const after = evolve(before, recorded);
+      await projection.apply(manager, { event, recorded, before, after }, table);
+      this.remember(after, event.streamId);
+    }
+  }
+
+  /** The article just before `event`: from the last state this runner evolved, or folded from its stream. */
+  private async stateBefore(manager: EntityManager, event: StoredEvent): Promise<Article | null> {
+    if (event.version === 1) return null;
+    const cached = this.states.get(event.streamId);
+    if (cached && cached.version === event.version - 1) return cached;
+    const { events } = await this.store.readStream(manager, event.streamId, { version: event.version - 1 });
+    return events.reduce<Article | null>((s, e) => evolve(s, toRecorded(e)), null);
+  }
+
+  private remember(state: Article, streamId: string): void {
+    if (this.states.size > 10_000) this.states.clear();
+    this.states.set(streamId, state);
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    const rows: { name: string; transaction_id: string; position: string; status: string; error: string | null; lag: string }[] =
+      await this.store.dataSource.query(
+        `SELECT c.name, c.transaction_id, c.position, c.status, c.error,
+                (SELECT count(*) FROM events e WHERE (e.transaction_id, e.position) > (c.transaction_id, c.position)) AS lag
+           FROM projection_checkpoints c ORDER BY c.name`,
+      );
+    return rows
+      .filter((r) => this.get(r.name))
+      .map((r) => ({
+        name: r.name,
+        position: Number(r.position),
+        transactionId: String(r.transaction_id),
+        lagEvents: Number(r.lag),
+        status: r.status,
+        error: r.error,
+      }));
+  }
+}
+

@@ -1,0 +1,29 @@
+import type { EntityManager } from 'typeorm';
+import type { Article, RecordedArticleEvent } from '../articles/domain/article';
+import type { StoredEvent } from '../event-store/event-store.types';
+
+/** One event with the article before and after it: everything a read model needs to evolve. */
+export interface ArticleChange {
+  event: StoredEvent;
+  recorded: RecordedArticleEvent;
+  before: Article | null;
+  after: Article;
+}
+
+/**
+ * A read model fed from the event log. `apply` is idempotent (guarded by stream version or position), so the
+ * inline path (in the append's transaction) and the catch-up path (from the log by position) never
+ * double-apply, and the same code serves both: a replay gives what the live path gave.
+ */
+export interface Projection {
+  readonly name: string;
+  /** The table it owns; a rebuild fills a shadow copy of it and swaps it in. */
+  readonly table: string;
+  /** Primary key columns, for the order of a checksum. */
+  readonly key: string;
+  /** Positions among `events` this projection has already applied to `table`. */
+  applied(manager: EntityManager, events: StoredEvent[], table?: string): Promise<Set<number>>;
+  apply(manager: EntityManager, change: ArticleChange, table?: string): Promise<void>;
+}
+
+export const PROJECTIONS = Symbol('PROJECTIONS');
