@@ -1,0 +1,95 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import request from 'supertest';
+import { buildApp } from '../../src/app';
+import { Clock } from '../../src/common/clock';
+import { validateEnvironment } from '../../src/config/config';
+import type { Role } from '../../src/auth/roles';
+
+export const ADMIN_PASSWORD = 'admin-password-for-tests';
+
+/**
+ * A fresh database for one test file: a new PGlite data directory, or, when DATABASE_URL is set (CI's second
+ * run), a new database on that PostgreSQL server, dropped afterwards.
+ */
+export async function freshDatabase(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'masthead-test-'));
+  const base = process.env.DATABASE_URL;
+  if (!base) {
+    return { env: { NEWSROOM_DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `masthead_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    env: { NEWSROOM_DATA_DIR: dataDir, DATABASE_URL: url.toString() },
+    drop: async () => {
+      const c = new Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: () => ReturnType<typeof request>;
+  clock: Clock;
+  env: Record<string, string>;
+  adminToken: string;
+  /** Creates a user with these roles and returns a token for them. */
+  user(roles: Role[], username?: string): Promise<{ id: string; username: string; token: string; password: string }>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startApp(extraEnv: Record<string, string> = {}): Promise<TestApp> {
+  const db = await freshDatabase();
+  const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    NEWSROOM_JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
+    ...db.env,
+    ...extraEnv,
+  };
+  const config = validateEnvironment(env);
+  const app = await buildApp(config);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const server = app.getHttpServer();
+  const http = () => request(server);
+  const login = async (username: string, password: string) => {
+    const res = await http().post('/auth/token').send({ username, password }).expect(200);
+    return res.body.accessToken as string;
+  };
+  const adminToken = await login('admin', ADMIN_PASSWORD);
+  return {
+    app,
+    http,
+    clock: app.get(Clock),
+    env,
+    adminToken,
+    async user(roles, username = `${roles.join('-') || 'nobody'}-${++counter}-${Math.random().toString(36).slice(2, 6)}`) {
+      const password = `pw-${username}-secret`;
+      const res = await http().post('/users').set('Authorization', `Bearer ${adminToken}`).send({ username, password, roles }).expect(201);
+      return { id: res.body.id, username, password, token: await login(username, password) };
+    },
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
