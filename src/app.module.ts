@@ -12,7 +12,9 @@ import { ExecuteArticleCommandHandler } from './articles/commands/execute-articl
 import { articleEventSchemas } from './articles/domain/article.schemas';
 import { ArticlesController } from './articles/http/articles.controller';
 import { PublishedController } from './articles/http/published.controller';
+import { AdminController } from './admin/admin.controller';
 import { AuditController } from './audit/audit.controller';
+import { Verifier } from './audit/verifier.service';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { jwtSecret } from './auth/jwt-secret';
@@ -28,6 +30,7 @@ import { ArticleViewProjection } from './projections/article-view.projection';
 import { AuditTrailProjection } from './projections/audit-trail.projection';
 import { PROJECTIONS } from './projections/projection';
 import { ProjectionDaemon } from './projections/projection-daemon.service';
+import { ProjectionRebuilder } from './projections/projection-rebuilder.service';
 import { ProjectionRunner } from './projections/projection-runner.service';
 import { PublishedArticleProjection } from './projections/published-article.projection';
 
@@ -46,6 +49,8 @@ export const CORE_PROVIDERS = [
     inject: [ArticleViewProjection, PublishedArticleProjection, AuditTrailProjection],
   },
   ProjectionRunner,
+  ProjectionRebuilder,
+  Verifier,
   ExecuteArticleCommandHandler,
   ArticleQueries,
   UsersService,
@@ -87,7 +92,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [...coreImports(config), TerminusModule],
-      controllers: [AuthController, ArticlesController, PublishedController, AuditController, HealthController],
+      controllers: [AuthController, ArticlesController, PublishedController, AuditController, AdminController, HealthController],
       providers: [...CORE_PROVIDERS, ProjectionDaemon, { provide: APP_GUARD, useClass: AuthGuard }],
     };
   }

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nest
 import { Type } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ArticleQueries, BadCursor } from '../articles/article-queries.service';
+import { Verifier } from './verifier.service';
 import { CAN, Roles } from '../auth/roles';
 import { problem } from '../common/problem.filter';
 
@@ -52,7 +53,17 @@ export class AuditQuery {
 @ApiBearerAuth()
 @Controller('audit')
 export class AuditController {
-  constructor(private readonly queries: ArticleQueries) {}
+  constructor(
+    private readonly queries: ArticleQueries,
+    private readonly verifier: Verifier,
+  ) {}
+
+  @Get('verify')
+  @Roles(...CAN.verify)
+  @ApiOperation({ summary: 'Walk the whole log: hash chains, dense versions, the stream ledger' })
+  verify() {
+    return this.verifier.verify();
+  }
 
   @Get()
   @Roles(...CAN.audit)

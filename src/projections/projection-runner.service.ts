@@ -62,24 +62,7 @@ export class ProjectionRunner {
    */
   async catchUpBatch(projection: Projection, batchSize = 500, table = projection.table, checkpointName = projection.name): Promise<number | null> {
     try {
-      return await this.store.transaction(async (manager) => {
-        const [checkpoint] = await manager.query(
-          `SELECT transaction_id, position FROM projection_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED`,
-          [checkpointName],
-        );
-        if (!checkpoint) return null;
-        const after: GlobalPosition = { transactionId: String(checkpoint.transaction_id), position: Number(checkpoint.position) };
-        const events = await this.store.readAll(manager, after, batchSize);
-        if (!events.length) return 0;
-        await this.applyAll(manager, projection, events, table);
-        const last = events[events.length - 1];
-        await manager.query(
-          `UPDATE projection_checkpoints SET transaction_id = $2::xid8, position = $3, status = 'running', error = NULL, updated_at = now()
-            WHERE name = $1`,
-          [checkpointName, last.transactionId, last.position],
-        );
-        return events.length;
-      });
+      return await this.store.transaction((manager) => this.batch(manager, projection, batchSize, table, checkpointName));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.logger.error({ projection: projection.name, err: message }, 'projection stopped at a failing event');
@@ -88,6 +71,35 @@ export class ProjectionRunner {
         .catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Catch-up inside a transaction the caller holds (the rebuild's final step under its lock). */
+  async catchUpWith(manager: EntityManager, projection: Projection, table: string, checkpointName: string): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.batch(manager, projection, 1000, table, checkpointName);
+      if (!n) return total;
+      total += n;
+    }
+  }
+
+  private async batch(manager: EntityManager, projection: Projection, batchSize: number, table: string, checkpointName: string): Promise<number | null> {
+    const [checkpoint] = await manager.query(
+      `SELECT transaction_id, position FROM projection_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED`,
+      [checkpointName],
+    );
+    if (!checkpoint) return null;
+    const after: GlobalPosition = { transactionId: String(checkpoint.transaction_id), position: Number(checkpoint.position) };
+    const events = await this.store.readAll(manager, after, batchSize);
+    if (!events.length) return 0;
+    await this.applyAll(manager, projection, events, table);
+    const last = events[events.length - 1];
+    await manager.query(
+      `UPDATE projection_checkpoints SET transaction_id = $2::xid8, position = $3, status = 'running', error = NULL, updated_at = now()
+        WHERE name = $1`,
+      [checkpointName, last.transactionId, last.position],
+    );
+    return events.length;
   }
 
   /** Catches a projection up with the log, batch by batch. */
