@@ -33,6 +33,7 @@ import { ProjectionDaemon } from './projections/projection-daemon.service';
 import { ProjectionRebuilder } from './projections/projection-rebuilder.service';
 import { ProjectionRunner } from './projections/projection-runner.service';
 import { PublishedArticleProjection } from './projections/published-article.projection';
+import { PublicationScheduler } from './scheduler/publication-scheduler.service';
 
 /** Providers shared by the HTTP service and the CLI: the event store, the domain's handlers, the read models. */
 export const CORE_PROVIDERS = [
@@ -93,7 +94,7 @@ export class AppModule {
       module: AppModule,
       imports: [...coreImports(config), TerminusModule],
       controllers: [AuthController, ArticlesController, PublishedController, AuditController, AdminController, HealthController],
-      providers: [...CORE_PROVIDERS, ProjectionDaemon, { provide: APP_GUARD, useClass: AuthGuard }],
+      providers: [...CORE_PROVIDERS, ProjectionDaemon, PublicationScheduler, { provide: APP_GUARD, useClass: AuthGuard }],
     };
   }
 }

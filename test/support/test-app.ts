@@ -48,13 +48,19 @@ export interface TestApp {
   adminToken: string;
   /** Creates a user with these roles and returns a token for them. */
   user(roles: Role[], username?: string): Promise<{ id: string; username: string; token: string; password: string }>;
+  /** Stops the app and drops its database. */
   close(): Promise<void>;
+  /** Stops the app but keeps its database, for a restart with startApp({}, t.database). */
+  stop(): Promise<void>;
+  database: Database;
 }
+
+type Database = Awaited<ReturnType<typeof freshDatabase>>;
 
 let counter = 0;
 
-export async function startApp(extraEnv: Record<string, string> = {}): Promise<TestApp> {
-  const db = await freshDatabase();
+export async function startApp(extraEnv: Record<string, string> = {}, existing?: Database): Promise<TestApp> {
+  const db = existing ?? (await freshDatabase());
   const env = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -89,6 +95,10 @@ export async function startApp(extraEnv: Record<string, string> = {}): Promise<T
       await app.close();
       await db.drop();
     },
+    async stop() {
+      await app.close();
+    },
+    database: db,
   };
 }
 
