@@ -87,7 +87,7 @@ describe('seed article workflow (e2e)', () => {
     for (const e of events.body) {
       expect(e.hash).toMatch(/^[0-9a-f]{64}$/);
       expect(e.metadata).toMatchObject({ actorId: expect.any(String), username: expect.any(String), roles: expect.any(Array), correlationId: expect.any(String), causationId: expect.any(String) });
-      expect(e.schemaVersion).toBe(1);
+      expect(e.schemaVersion).toBe(e.type === 'ArticlePublished' ? 2 : 1);
     }
     expect(new Set(events.body.map((e: { hash: string }) => e.hash)).size).toBe(6);
   });
