@@ -14,6 +14,7 @@ import { ArticlesController } from './articles/http/articles.controller';
 import { PublishedController } from './articles/http/published.controller';
 import { AdminController } from './admin/admin.controller';
 import { AuditController } from './audit/audit.controller';
+import { EventStreamController } from './audit/event-stream.controller';
 import { Verifier } from './audit/verifier.service';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
@@ -93,7 +94,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [...coreImports(config), TerminusModule],
-      controllers: [AuthController, ArticlesController, PublishedController, AuditController, AdminController, HealthController],
+      controllers: [AuthController, ArticlesController, PublishedController, AuditController, EventStreamController, AdminController, HealthController],
       providers: [...CORE_PROVIDERS, ProjectionDaemon, PublicationScheduler, { provide: APP_GUARD, useClass: AuthGuard }],
     };
   }

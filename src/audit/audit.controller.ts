@@ -1,4 +1,5 @@
-import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Headers, Query, StreamableFile } from '@nestjs/common';
+import { Readable } from 'node:stream';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
@@ -67,13 +68,27 @@ export class AuditController {
 
   @Get()
   @Roles(...CAN.audit)
-  @ApiOperation({ summary: 'The global audit trail, newest first' })
-  async list(@Query() q: AuditQuery) {
+  @ApiOperation({ summary: 'The global audit trail, newest first; Accept: application/x-ndjson exports every match as a stream' })
+  async list(@Query() q: AuditQuery, @Headers('accept') accept?: string) {
     try {
+      if (accept?.includes('application/x-ndjson')) {
+        await this.queries.audit({ ...q, limit: 1 }); // reject a bad cursor before the stream starts
+        return new StreamableFile(Readable.from(this.export(q)), { type: 'application/x-ndjson; charset=utf-8' });
+      }
       return await this.queries.audit({ ...q, limit: q.limit ?? 100 });
     } catch (err) {
       if (err instanceof BadCursor) throw new BadRequestException(problem(400, err.message, { errors: [{ field: 'cursor', message: err.message }] }, 'BAD_CURSOR'));
       throw err;
     }
+  }
+
+  /** Page by page through the filter, one JSON line per entry: memory stays flat however long the trail. */
+  private async *export(q: AuditQuery): AsyncGenerator<string> {
+    let cursor = q.cursor;
+    do {
+      const page = await this.queries.audit({ ...q, cursor, limit: 500 });
+      for (const entry of page.items) yield `${JSON.stringify(entry)}\n`;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
   }
 }
