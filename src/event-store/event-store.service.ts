@@ -78,6 +78,12 @@ export class EventStore {
     return { events, head: { streamId, version: last?.version ?? 0, hash: last?.hash ?? genesisHash(streamId) } };
   }
 
+  /** A stream's head from the ledger, without reading its events; version 0 for a stream that does not exist. */
+  async head(manager: EntityManager, streamId: string): Promise<StreamHead> {
+    const [row] = await manager.query(`SELECT version, head_hash FROM streams WHERE stream_id = $1`, [streamId]);
+    return row ? { streamId, version: row.version, hash: row.head_hash } : { streamId, version: 0, hash: genesisHash(streamId) };
+  }
+
   /**
    * Appends `events` after `expected`: a version number, or the head as read in this transaction (which saves
    * a round trip). Throws WrongExpectedVersion when the stream has moved on.

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { Article } from '../articles/domain/article';
 import type { StoredEvent } from '../event-store/event-store.types';
 import type { ArticleChange, Projection } from './projection';
 
@@ -19,6 +20,12 @@ export class ArticleViewProjection implements Projection {
       : [];
     const versions = new Map(rows.map((r) => [r.id, r.version]));
     return new Set(events.filter((e) => e.version <= (versions.get(idOf(e.streamId)) ?? 0)).map((e) => e.position));
+  }
+
+  /** The stored state of an article and the version it reflects, if any. */
+  async load(manager: EntityManager, id: string): Promise<Article | null> {
+    const [row] = await manager.query(`SELECT state FROM ${this.table} WHERE id = $1`, [id]);
+    return row?.state ?? null;
   }
 
   async apply(manager: EntityManager, { after }: ArticleChange, table = this.table): Promise<void> {
