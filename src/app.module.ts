@@ -24,6 +24,7 @@ import { Clock } from './common/clock';
 import { HealthController } from './common/health.controller';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source-options';
+import { MigrationsRunner } from './database/migrations.runner';
 import { EventSchemas } from './event-store/event-schemas';
 import { EventStore } from './event-store/event-store.service';
 import { IdempotencyStore } from './event-store/idempotency.store';
@@ -38,6 +39,7 @@ import { PublicationScheduler } from './scheduler/publication-scheduler.service'
 
 /** Providers shared by the HTTP service and the CLI: the event store, the domain's handlers, the read models. */
 export const CORE_PROVIDERS = [
+  MigrationsRunner,
   Clock,
   { provide: EventSchemas, useFactory: articleEventSchemas },
   EventStore,
@@ -76,7 +78,7 @@ export function coreImports(config: AppConfig) {
       },
     }),
     TypeOrmModule.forRootAsync({
-      useFactory: () => ({ ...dataSourceOptions(config), migrationsRun: true, migrationsTransactionMode: 'each' as const }),
+      useFactory: () => ({ ...dataSourceOptions(config), migrationsRun: false }),
     }),
     JwtModule.register({
       global: true,
