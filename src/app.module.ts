@@ -15,6 +15,7 @@ import { PublishedController } from './articles/http/published.controller';
 import { AdminController } from './admin/admin.controller';
 import { AuditController } from './audit/audit.controller';
 import { EventStreamController } from './audit/event-stream.controller';
+import { Notary } from './audit/notary.service';
 import { Verifier } from './audit/verifier.service';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
@@ -54,6 +55,7 @@ export const CORE_PROVIDERS = [
   },
   ProjectionRunner,
   ProjectionRebuilder,
+  Notary,
   Verifier,
   ExecuteArticleCommandHandler,
   ArticleQueries,

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { Notary } from '../src/audit/notary.service';
 import { Verifier } from '../src/audit/verifier.service';
 import { ProjectionRebuilder } from '../src/projections/projection-rebuilder.service';
 import { seedWorkflows } from './support/seed-load';
@@ -68,6 +69,10 @@ describe('replay and verify (e2e)', () => {
     const verify = () => t.app.get(Verifier).verify();
     const failuresFor = async (i: number) => (await verify()).failures.filter((f) => f.articleId === ids[i]);
 
+    beforeAll(async () => {
+      await t.app.get(Notary).seal(); // everything committed so far is sealed before anyone tampers
+    });
+
     it('changed data', async () => {
       await db.query(`UPDATE events SET data = jsonb_set(data, '{headline}', '"rewritten"') WHERE stream_id = $1 AND version = 1`, [stream(3)]);
       expect(await failuresFor(3)).toEqual([expect.objectContaining({ version: 1, reason: expect.stringContaining('hash mismatch') })]);
@@ -75,7 +80,7 @@ describe('replay and verify (e2e)', () => {
 
     it('changed metadata (the actor)', async () => {
       await db.query(`UPDATE events SET metadata = jsonb_set(metadata, '{username}', '"someone-else"') WHERE stream_id = $1 AND version = 2`, [stream(4)]);
-      expect(await failuresFor(4)).toEqual([expect.objectContaining({ version: 2, reason: expect.stringContaining('hash mismatch') })]);
+      expect(await failuresFor(4)).toEqual(expect.arrayContaining([expect.objectContaining({ version: 2, reason: expect.stringContaining('hash mismatch') })]));
     });
 
     it('deleted event', async () => {
@@ -104,14 +109,38 @@ describe('replay and verify (e2e)', () => {
 
     it('deleted stream', async () => {
       await db.query(`DELETE FROM events WHERE stream_id = $1`, [stream(8)]);
-      expect(await failuresFor(8)).toEqual([expect.objectContaining({ reason: expect.stringContaining('stream deleted') })]);
+      expect(await failuresFor(8)).toEqual(expect.arrayContaining([expect.objectContaining({ reason: expect.stringContaining('stream deleted') })]));
+    });
+
+    it('deleted stream, ledger row and all', async () => {
+      await db.query(`DELETE FROM events WHERE stream_id = $1`, [stream(9)]);
+      await db.query(`DELETE FROM streams WHERE stream_id = $1`, [stream(9)]);
+      const failures = await failuresFor(9);
+      expect(failures.length).toBeGreaterThan(0);
+      expect(failures).toEqual(expect.arrayContaining([expect.objectContaining({ version: 1, reason: expect.stringContaining('is gone') })]));
+    });
+
+    it('events reordered across streams (positions swapped)', async () => {
+      // Positions are GENERATED ALWAYS: an attacker deletes both rows and writes them back, swapped.
+      const cols = 'position, transaction_id, stream_id, version, type, schema_version, data, metadata, recorded_at, hash';
+      const [a] = await db.query(`SELECT ${cols} FROM events WHERE stream_id = $1 AND version = 1`, [stream(10)]);
+      const [b] = await db.query(`SELECT ${cols} FROM events WHERE stream_id = $1 AND version = 1`, [stream(11)]);
+      await db.query(`DELETE FROM events WHERE position IN ($1, $2)`, [a.position, b.position]);
+      for (const [row, position] of [[a, b.position], [b, a.position]]) {
+        await db.query(
+          `INSERT INTO events (${cols}) OVERRIDING SYSTEM VALUE VALUES ($1, $2::xid8, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          [position, row.transaction_id, row.stream_id, row.version, row.type, row.schema_version, JSON.stringify(row.data), JSON.stringify(row.metadata), row.recorded_at, row.hash],
+        );
+      }
+      const failures = (await verify()).failures.filter((f) => f.articleId === ids[10] || f.articleId === ids[11]);
+      expect(failures).toEqual(expect.arrayContaining([expect.objectContaining({ version: 1, reason: expect.stringContaining('events moved') })]));
     });
 
     it('reports through the API with article and version, and the clean streams stay clean', async () => {
       const res = await t.http().get('/audit/verify').set(bearer(t.adminToken)).expect(200);
       expect(res.body.ok).toBe(false);
       const bad = new Set(res.body.failures.map((f: { articleId: string }) => f.articleId));
-      expect(bad).toEqual(new Set([3, 4, 5, 6, 7, 8].map((i) => ids[i])));
+      expect(bad).toEqual(new Set([3, 4, 5, 6, 7, 8, 9, 10, 11].map((i) => ids[i])));
     });
   });
 });

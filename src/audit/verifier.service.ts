@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventRow, storedFromRow } from '../event-store/event-store.service';
 import { eventHash, genesisHash } from '../event-store/hash-chain';
+import { Notary } from './notary.service';
 
 export interface VerifyFailure {
   articleId: string;
@@ -26,7 +27,10 @@ const articleIdOf = (streamId: string) => (streamId.startsWith('article-') ? str
  */
 @Injectable()
 export class Verifier {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly notary: Notary,
+  ) {}
 
   async verify(onProgress?: (eventsChecked: number, total: number) => void): Promise<VerifyReport> {
     const failures: VerifyFailure[] = [];
@@ -76,6 +80,48 @@ export class Verifier {
       }
       onProgress?.(eventsChecked, Number(total));
     }
+    await this.verifyNotary(fail);
     return { ok: failures.length === 0, streamsChecked: streams.length, eventsChecked, failures };
+  }
+
+  /**
+   * The notary's chain must recompute with the key, and every event it sealed must still be where it was sealed,
+   * unchanged: this is what finds a stream deleted together with its ledger row, or events moved between positions.
+   */
+  private async verifyNotary(fail: (streamId: string, version: number | null, reason: string) => void): Promise<void> {
+    let previous = this.notary.genesis;
+    let lastSeq = 0;
+    for (;;) {
+      const links: {
+        seq: string;
+        position: string;
+        stream_id: string;
+        version: number;
+        event_hash: string;
+        chain_hash: string;
+        e_stream: string | null;
+        e_version: number | null;
+        e_hash: string | null;
+      }[] = await this.dataSource.query(
+        `SELECT c.seq, c.position, c.stream_id, c.version, c.event_hash, c.chain_hash,
+                e.stream_id AS e_stream, e.version AS e_version, e.hash AS e_hash
+           FROM event_chain c LEFT JOIN events e ON e.position = c.position
+          WHERE c.seq > $1 ORDER BY c.seq LIMIT 5000`,
+        [lastSeq],
+      );
+      if (!links.length) return;
+      for (const l of links) {
+        const seq = Number(l.seq);
+        if (seq !== lastSeq + 1) fail(l.stream_id, l.version, `the notary chain skips from seal ${lastSeq} to ${seq} (seals deleted)`);
+        const expected = this.notary.link(previous, { position: Number(l.position), streamId: l.stream_id, version: l.version, eventHash: l.event_hash });
+        if (expected !== l.chain_hash) fail(l.stream_id, l.version, `the notary seal ${seq} does not verify (the seal record was altered)`);
+        if (l.e_stream === null) fail(l.stream_id, l.version, `the event sealed at position ${l.position} is gone (deleted, or its whole stream deleted)`);
+        else if (l.e_stream !== l.stream_id || l.e_version !== l.version) {
+          fail(l.stream_id, l.version, `position ${l.position} now holds ${l.e_stream} version ${l.e_version}, not the event sealed there (events moved)`);
+        } else if (l.e_hash !== l.event_hash) fail(l.stream_id, l.version, 'the event changed after the notary sealed it');
+        previous = l.chain_hash;
+        lastSeq = seq;
+      }
+    }
   }
 }
