@@ -142,9 +142,11 @@ export function decide(command: ArticleCommand, state: Article | null, ctx: Comm
       return [{ type: 'ArticlePublished', data: { copyrightNotice, publishedAt: ctx.now, scheduledFor: null } }];
     }
     case 'CancelScheduledPublication':
+      if (state.status === 'withdrawn') fail('ARTICLE_WITHDRAWN', 'a withdrawn article does not change');
       if (state.status !== 'scheduled' || !state.schedule) return fail('ARTICLE_NOT_SCHEDULED', 'the article is not scheduled');
       return [{ type: 'PublicationCancelled', data: { publishAt: state.schedule.publishAt } }];
     case 'PublishScheduledArticle': {
+      if (state.status === 'withdrawn') fail('ARTICLE_WITHDRAWN', 'a withdrawn article does not change');
       if (state.status !== 'scheduled' || !state.schedule) return fail('ARTICLE_NOT_SCHEDULED', 'the article is not scheduled');
       const { publishAt, copyrightNotice } = state.schedule;
       if (Date.parse(publishAt) > Date.parse(ctx.now)) fail('SCHEDULE_NOT_DUE', `the article is scheduled for ${publishAt}`);
