@@ -37,6 +37,8 @@ import { ProjectionRebuilder } from './projections/projection-rebuilder.service'
 import { ProjectionRunner } from './projections/projection-runner.service';
 import { PublishedArticleProjection } from './projections/published-article.projection';
 import { PublicationScheduler } from './scheduler/publication-scheduler.service';
+import { FeedQueries } from './publishing/feed.queries';
+import { PublishingController } from './publishing/publishing.controller';
 
 /** Providers shared by the HTTP service and the CLI: the event store, the domain's handlers, the read models. */
 export const CORE_PROVIDERS = [
@@ -98,8 +100,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [...coreImports(config), TerminusModule],
-      controllers: [AuthController, ArticlesController, PublishedController, AuditController, EventStreamController, AdminController, HealthController],
-      providers: [...CORE_PROVIDERS, ProjectionDaemon, PublicationScheduler, { provide: APP_GUARD, useClass: AuthGuard }],
+      controllers: [AuthController, ArticlesController, PublishedController, AuditController, EventStreamController, AdminController, HealthController, PublishingController],
+      providers: [...CORE_PROVIDERS, ProjectionDaemon, PublicationScheduler, FeedQueries, { provide: APP_GUARD, useClass: AuthGuard }],
     };
   }
 }

@@ -10,9 +10,11 @@ import { ArticleAtQuery } from './article.dto';
 
 const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
 
+/** 410 with the public withdrawal notice (reason and time; not who withdrew it). */
 export function gone(withdrawal: { reason: string; at: string } | null | undefined): HttpException {
+  const notice = withdrawal ? { reason: withdrawal.reason, at: withdrawal.at } : null;
   return new GoneException(
-    problem(410, `this article was withdrawn${withdrawal ? `: ${withdrawal.reason}` : ''}`, { code: 'ARTICLE_WITHDRAWN', withdrawal }, 'ARTICLE_WITHDRAWN'),
+    problem(410, `this article was withdrawn${notice ? `: ${notice.reason}` : ''}`, { code: 'ARTICLE_WITHDRAWN', withdrawal: notice }, 'ARTICLE_WITHDRAWN'),
   );
 }
 

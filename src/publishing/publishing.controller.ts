@@ -1,0 +1,108 @@
+import { Controller, Get, NotFoundException, Param, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ArticleQueries } from '../articles/article-queries.service';
+import { gone } from '../articles/http/published.controller';
+import { Public } from '../auth/roles';
+import { Clock } from '../common/clock';
+import { etag } from '../common/http';
+import { problem } from '../common/problem.filter';
+import { PAGE_CONTENT_SECURITY_POLICY, renderArticlePage, renderNotFoundPage, renderWithdrawnPage } from './article-page';
+import { renderAtomFeed } from './atom';
+import { FeedQueries } from './feed.queries';
+import { toNinjs } from './ninjs';
+
+export const FEED_SIZE = 50;
+
+const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
+
+/**
+ * The service's own origin as the client addressed it, for the absolute links in ninjs, the page and the feed.
+ * The Host header is the client's to choose: anything that is not a plain host[:port] falls back to localhost.
+ */
+export function baseUrlOf(request: FastifyRequest): string {
+  const host = String(request.host ?? '');
+  const safe = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(host) ? host.toLowerCase() : 'localhost';
+  return `${request.protocol === 'https' ? 'https' : 'http'}://${safe}`;
+}
+
+/** If-None-Match against one strong ETag (weak comparison, as RFC 9110 asks for GET). */
+export function noneMatch(request: FastifyRequest, tag: string): boolean {
+  const header = request.headers['if-none-match'];
+  if (!header) return false;
+  const bare = tag.replace(/^W\//, '');
+  return String(header)
+    .split(',')
+    .map((t) => t.trim())
+    .some((t) => t === '*' || t.replace(/^W\//, '') === bare);
+}
+
+/** What readers and partner systems get: the article page, ninjs and the Atom feed. Public, no token. */
+@ApiTags('published')
+@Controller()
+export class PublishingController {
+  constructor(
+    private readonly queries: ArticleQueries,
+    private readonly feeds: FeedQueries,
+    private readonly clock: Clock,
+  ) {}
+
+  private async withdrawal(id: string) {
+    const article = await this.queries.current(id);
+    return article?.withdrawal ? { reason: article.withdrawal.reason, at: article.withdrawal.at } : null;
+  }
+
+  @Get('published/:id/ninjs')
+  @Public()
+  @ApiOperation({ summary: 'The published article as IPTC ninjs 2.1' })
+  async ninjs(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const row = await this.queries.published(id);
+    if (!row?.document) throw neverPublished();
+    if (row.status === 'withdrawn') throw gone(await this.withdrawal(id));
+    const tag = etag(row.document.version);
+    reply.header('ETag', tag).header('Cache-Control', 'public, max-age=0, must-revalidate');
+    if (noneMatch(request, tag)) return reply.status(304).send();
+    return reply
+      .status(200)
+      .header('Content-Type', 'application/json; charset=utf-8')
+      .send(JSON.stringify(toNinjs(row.document, baseUrlOf(request))));
+  }
+
+  @Get('news/:id')
+  @Public()
+  @ApiProduces('text/html')
+  @ApiOperation({ summary: 'The article page (HTML with schema.org NewsArticle); 410 page when withdrawn' })
+  async page(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const row = await this.queries.published(id);
+    reply
+      .header('Content-Type', 'text/html; charset=utf-8')
+      .header('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY)
+      .header('X-Content-Type-Options', 'nosniff');
+    if (!row?.document) return reply.status(404).header('Cache-Control', 'no-cache').send(renderNotFoundPage());
+    if (row.status === 'withdrawn') {
+      const withdrawal = await this.withdrawal(id);
+      return reply
+        .status(410)
+        .header('Cache-Control', 'public, max-age=60')
+        .send(renderWithdrawnPage({ language: row.document.language, reason: withdrawal?.reason ?? null, at: withdrawal?.at ?? null }));
+    }
+    const tag = etag(row.document.version);
+    reply.header('ETag', tag).header('Cache-Control', 'public, max-age=60');
+    if (noneMatch(request, tag)) return reply.status(304).send();
+    return reply.status(200).send(renderArticlePage(row.document, { baseUrl: baseUrlOf(request) }));
+  }
+
+  @Get('feeds/published.atom')
+  @Public()
+  @ApiProduces('application/atom+xml')
+  @ApiOperation({ summary: `Atom feed of the latest ${FEED_SIZE} published articles` })
+  async feed(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const docs = await this.feeds.latestPublished(FEED_SIZE);
+    const xml = renderAtomFeed(docs, { baseUrl: baseUrlOf(request), now: this.clock.now() });
+    const tag = `"${createHash('sha256').update(xml).digest('base64url').slice(0, 27)}"`;
+    reply.header('ETag', tag).header('Cache-Control', 'public, max-age=60');
+    if (noneMatch(request, tag)) return reply.status(304).send();
+    return reply.status(200).header('Content-Type', 'application/atom+xml; charset=utf-8').send(xml);
+  }
+}
