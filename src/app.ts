@@ -12,7 +12,10 @@ export async function buildApp(config: AppConfig): Promise<NestFastifyApplicatio
   const adapter = new FastifyAdapter({ bodyLimit: config.NEWSROOM_BODY_LIMIT, routerOptions: { maxParamLength: 500 } });
   // Only JSON bodies: anything else is 415, not a string handed to validation.
   adapter.getInstance().removeContentTypeParser('text/plain');
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, { bufferLogs: true });
+  // bodyParser: false, then JSON only: Nest's default set also parses application/x-www-form-urlencoded, which would let
+  // a form post through to validation (and a form-encoded PATCH succeed) instead of answering 415.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, { bufferLogs: true, bodyParser: false });
+  app.useBodyParser('application/json', { bodyLimit: config.NEWSROOM_BODY_LIMIT });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(new TextPipe(), validationPipe);

@@ -4,7 +4,7 @@ import bcrypt from 'bcryptjs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Clock } from '../common/clock';
 import type { Role } from './roles';
@@ -56,10 +56,11 @@ export class UsersService implements OnApplicationBootstrap {
     });
   }
 
-  async create(username: string, password: string, roles: Role[]): Promise<User> {
+  /** `manager`: the transaction to run in, when the caller has one (an Idempotency-Key is kept in it). */
+  async create(username: string, password: string, roles: Role[], manager: EntityManager = this.dataSource.manager): Promise<User> {
     const now = this.clock.now();
     const hash = await bcrypt.hash(password, BCRYPT_ROUNDS);
-    const rows = await this.dataSource.query(
+    const rows = await manager.query(
       `INSERT INTO users (id, username, password_hash, roles, created_at, updated_at)
        VALUES ($1, $2, $3, $4::text[], $5::timestamptz, $5::timestamptz)
        ON CONFLICT (username) DO NOTHING RETURNING id, username, roles, disabled`,
@@ -80,9 +81,9 @@ export class UsersService implements OnApplicationBootstrap {
     return { id: row.id, username: row.username, roles: row.roles, disabled: row.disabled };
   }
 
-  async find(id: string): Promise<User | null> {
+  async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<User | null> {
     if (!UUID.test(id)) return null;
-    const [row] = await this.dataSource.query(`SELECT id, username, roles, disabled FROM users WHERE id = $1`, [id]);
+    const [row] = await manager.query(`SELECT id, username, roles, disabled FROM users WHERE id = $1`, [id]);
     return row ?? null;
   }
 
@@ -90,16 +91,19 @@ export class UsersService implements OnApplicationBootstrap {
     return this.dataSource.query(`SELECT id, username, roles, disabled FROM users ORDER BY created_at, username`);
   }
 
-  async update(id: string, changes: { roles?: Role[]; disabled?: boolean; password?: string }): Promise<User> {
-    const user = await this.find(id);
+  async update(id: string, changes: { roles?: Role[]; disabled?: boolean; password?: string }, manager: EntityManager = this.dataSource.manager): Promise<User> {
+    const user = await this.find(id, manager);
     if (!user) throw new NotFoundException('no such user');
     const hash = changes.password ? await bcrypt.hash(changes.password, BCRYPT_ROUNDS) : null;
-    const [row] = await this.dataSource.query(
+    // TypeORM answers an UPDATE with [rows, affectedCount], not with the rows.
+    const [rows] = await manager.query(
       `UPDATE users SET roles = COALESCE($2::text[], roles), disabled = COALESCE($3, disabled),
               password_hash = COALESCE($4, password_hash), updated_at = $5::timestamptz
         WHERE id = $1 RETURNING id, username, roles, disabled`,
       [id, changes.roles ?? null, changes.disabled ?? null, hash, this.clock.now()],
     );
+    const row = (Array.isArray(rows) ? rows[0] : rows) as User | undefined;
+    if (!row) throw new NotFoundException('no such user');
     return row;
   }
 }

@@ -82,6 +82,8 @@ export class ProblemFilter implements ExceptionFilter {
     if (body.status >= 500) {
       this.logger.error({ err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : exception, url: request?.url }, 'request failed');
     }
+    // RFC 9110 §11.6.1: a 401 carries the challenge for the scheme the client should use.
+    if (body.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="masthead"');
     if (body.status === 503) reply.header('Retry-After', '5');
     if (body.status === 429 && !reply.getHeader('Retry-After')) reply.header('Retry-After', '60');
     reply.status(body.status).header('Content-Type', 'application/problem+json; charset=utf-8').send(JSON.stringify(body));

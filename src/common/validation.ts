@@ -25,6 +25,8 @@ export const validationPipe = new ValidationPipe({
   forbidNonWhitelisted: true,
   transform: true,
   forbidUnknownValues: true,
+  // One message per bad field (the first broken constraint), not "must be a string" and "must be shorter than" at once.
+  stopAtFirstError: true,
   validationError: { target: false, value: false },
   exceptionFactory: (errors) => validationProblem(flatten(errors)),
 });

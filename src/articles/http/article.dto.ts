@@ -5,9 +5,11 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
+  IsDefined,
   IsInt,
   IsISO8601,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -159,6 +161,8 @@ export class AttachPhotoDto {
   caption: string;
 
   @ApiProperty({ type: PhotoCreditDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => PhotoCreditDto)
   credit: PhotoCreditDto;
@@ -192,6 +196,8 @@ export class CopyrightNoticeDto {
 
 export class PublishDto {
   @ApiProperty({ type: CopyrightNoticeDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => CopyrightNoticeDto)
   copyrightNotice: CopyrightNoticeDto;
