@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -19,6 +19,7 @@ import { Notary } from './audit/notary.service';
 import { Verifier } from './audit/verifier.service';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
+import { RateLimitGuard, rateLimits } from './auth/rate-limit';
 import { jwtSecret } from './auth/jwt-secret';
 import { UsersService } from './auth/users.service';
 import { Clock } from './common/clock';
@@ -64,21 +65,25 @@ export const CORE_PROVIDERS = [
   UsersService,
 ];
 
-export function coreImports(config: AppConfig) {
+/** Where logs go: stdout, or a stream a test reads. */
+export interface RuntimeOptions {
+  logStream?: NodeJS.WritableStream;
+}
+
+export function coreImports(config: AppConfig, runtime: RuntimeOptions = {}) {
   return [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ [APP_CONFIG]: config })] }),
     LoggerModule.forRoot({
+      // nestjs-pino's default route pattern does not match under the Fastify adapter of Nest 12: name every path.
+      forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
       pinoHttp: {
         level: config.LOG_LEVEL,
-        genReqId: (req, res) => {
-          const given = req.headers['x-request-id'];
-          const id = typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
-          res.setHeader('X-Request-Id', id);
-          return id;
-        },
+        // Fastify gave the request its id (the caller's X-Request-Id when sane, see app.ts): log under the same one.
+        genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
         // Secrets never reach a log line.
         redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'res.headers["set-cookie"]'],
         customProps: (req) => ({ correlationId: req.id }),
+        ...(runtime.logStream ? { stream: runtime.logStream } : {}),
       },
     }),
     TypeOrmModule.forRootAsync({
@@ -96,12 +101,12 @@ export function coreImports(config: AppConfig) {
 
 @Module({})
 export class AppModule {
-  static register(config: AppConfig): DynamicModule {
+  static register(config: AppConfig, runtime: RuntimeOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [...coreImports(config), TerminusModule],
+      imports: [...coreImports(config, runtime), TerminusModule, rateLimits(config)],
       controllers: [AuthController, ArticlesController, PublishedController, AuditController, EventStreamController, AdminController, HealthController, PublishingController],
-      providers: [...CORE_PROVIDERS, ProjectionDaemon, PublicationScheduler, FeedQueries, { provide: APP_GUARD, useClass: AuthGuard }],
+      providers: [...CORE_PROVIDERS, ProjectionDaemon, PublicationScheduler, FeedQueries, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: RateLimitGuard }],
     };
   }
 }

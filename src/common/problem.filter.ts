@@ -85,7 +85,11 @@ export class ProblemFilter implements ExceptionFilter {
     // RFC 9110 §11.6.1: a 401 carries the challenge for the scheme the client should use.
     if (body.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="masthead"');
     if (body.status === 503) reply.header('Retry-After', '5');
-    if (body.status === 429 && !reply.getHeader('Retry-After')) reply.header('Retry-After', '60');
+    if (body.status === 429) {
+      // The throttler names its header after the limit that was hit (Retry-After-login); clients read Retry-After.
+      const named = Object.entries(reply.getHeaders()).find(([name]) => name.toLowerCase().startsWith('retry-after-'));
+      reply.header('Retry-After', String(named?.[1] ?? reply.getHeader('Retry-After') ?? 60));
+    }
     reply.status(body.status).header('Content-Type', 'application/problem+json; charset=utf-8').send(JSON.stringify(body));
   }
 

@@ -45,6 +45,18 @@ export class EnvironmentVariables {
   @Min(60)
   NEWSROOM_TOKEN_TTL: number = 3600;
 
+  /** Sign-in attempts per client address per minute. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 10 : Number(value)))
+  @IsInt()
+  @Min(1)
+  NEWSROOM_RATE_LIMIT_LOGIN: number = 10;
+
+  /** Writes (POST, PATCH, DELETE) per user per minute. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 300 : Number(value)))
+  @IsInt()
+  @Min(1)
+  NEWSROOM_RATE_LIMIT_WRITES: number = 300;
+
   /** Largest accepted request body in bytes. */
   @Transform(({ value }) => (value === undefined || value === '' ? 1048576 : Number(value)))
   @IsInt()

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { buildApp } from '../../src/app';
+import type { RuntimeOptions } from '../../src/app.module';
 import { Clock } from '../../src/common/clock';
 import { validateEnvironment } from '../../src/config/config';
 import type { Role } from '../../src/auth/roles';
@@ -59,18 +60,21 @@ type Database = Awaited<ReturnType<typeof freshDatabase>>;
 
 let counter = 0;
 
-export async function startApp(extraEnv: Record<string, string> = {}, existing?: Database): Promise<TestApp> {
+export async function startApp(extraEnv: Record<string, string> = {}, existing?: Database, runtime: RuntimeOptions = {}): Promise<TestApp> {
   const db = existing ?? (await freshDatabase());
   const env = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
     NEWSROOM_JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
+    // Suites sign in and write far faster than people do; test/security.e2e.spec.ts checks the limits themselves.
+    NEWSROOM_RATE_LIMIT_LOGIN: '100000',
+    NEWSROOM_RATE_LIMIT_WRITES: '100000',
     ...db.env,
     ...extraEnv,
   };
   const config = validateEnvironment(env);
-  const app = await buildApp(config);
+  const app = await buildApp(config, runtime);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const server = app.getHttpServer();
