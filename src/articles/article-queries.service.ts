@@ -11,7 +11,9 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 export interface AuditEntry {
   position: number;
-  articleId: string;
+  /** Null for entries about something else than an article (user management). */
+  articleId: string | null;
+  streamId: string;
   version: number;
   type: string;
   at: string;
@@ -23,7 +25,8 @@ export interface AuditEntry {
 
 interface AuditRow {
   position: string;
-  article_id: string;
+  article_id: string | null;
+  stream_id: string;
   version: number;
   type: string;
   at: Date;
@@ -36,6 +39,7 @@ interface AuditRow {
 const toEntry = (r: AuditRow): AuditEntry => ({
   position: Number(r.position),
   articleId: r.article_id,
+  streamId: r.stream_id,
   version: r.version,
   type: r.type,
   at: new Date(r.at).toISOString(),
@@ -102,7 +106,7 @@ export class ArticleQueries {
 
   async history(id: string): Promise<AuditEntry[]> {
     const rows: AuditRow[] = await this.dataSource.query(
-      `SELECT position, article_id, version, type, at, actor, summary, changes, hash FROM audit_entry WHERE article_id = $1 ORDER BY version`,
+      `SELECT position, article_id, stream_id, version, type, at, actor, summary, changes, hash FROM audit_entry WHERE article_id = $1 ORDER BY version`,
       [id],
     );
     return rows.map(toEntry);
@@ -143,7 +147,7 @@ export class ArticleQueries {
       where.push(`position < $${params.push(before)}`);
     }
     const rows: AuditRow[] = await this.dataSource.query(
-      `SELECT position, article_id, version, type, at, actor, summary, changes, hash FROM audit_entry
+      `SELECT position, article_id, stream_id, version, type, at, actor, summary, changes, hash FROM audit_entry
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY position DESC LIMIT $1`,
       params,
     );

@@ -6,12 +6,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Clock } from '../common/clock';
-import { CurrentUser, idempotency } from '../common/http';
+import { correlationId, CurrentUser, idempotency } from '../common/http';
 import { problem } from '../common/problem.filter';
 import { IdempotencyStore } from '../event-store/idempotency.store';
 import { CreateUserDto, TokenDto, UpdateUserDto } from './auth.dto';
 import { CAN, Public, Roles } from './roles';
 import { User, UsersService } from './users.service';
+
+const actorOf = (user: User, req: FastifyRequest) => ({ id: user.id, username: user.username, roles: user.roles, correlationId: correlationId(req) });
 
 const view = ({ id, username, roles, disabled }: User) => ({ id, username, roles, disabled });
 
@@ -69,7 +71,7 @@ export class AuthController {
   @Roles(...CAN.admin)
   async create(@Body() dto: CreateUserDto, @CurrentUser() admin: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const result = await this.idempotent(req, reply, admin, dto, async (manager) => {
-      const { id, username, roles } = await this.users.create(dto.username, dto.password, [...new Set(dto.roles)], manager);
+      const { id, username, roles } = await this.users.create(dto.username, dto.password, [...new Set(dto.roles)], actorOf(admin, req), manager);
       return { id, username, roles };
     });
     reply.header('Location', `/users/${result.id}`);
@@ -89,7 +91,7 @@ export class AuthController {
   async update(@Param('id') id: string, @Body() dto: UpdateUserDto, @CurrentUser() admin: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.idempotent(req, reply, admin, dto, async (manager) => {
       if (!(await this.users.find(id, manager))) throw new NotFoundException(problem(404, 'no such user', {}, 'USER_NOT_FOUND'));
-      return view(await this.users.update(id, { roles: dto.roles && [...new Set(dto.roles)], disabled: dto.disabled, password: dto.password }, manager));
+      return view(await this.users.update(id, { roles: dto.roles && [...new Set(dto.roles)], disabled: dto.disabled, password: dto.password }, actorOf(admin, req), manager));
     });
   }
 
@@ -97,8 +99,8 @@ export class AuthController {
   @Delete('users/:id')
   @ApiBearerAuth()
   @Roles(...CAN.admin)
-  async remove(@Param('id') id: string) {
+  async remove(@Param('id') id: string, @CurrentUser() admin: User, @Req() req: FastifyRequest) {
     if (!(await this.users.find(id))) throw new NotFoundException(problem(404, 'no such user', {}, 'USER_NOT_FOUND'));
-    return view(await this.users.update(id, { disabled: true }));
+    return view(await this.users.update(id, { disabled: true }, actorOf(admin, req)));
   }
 }

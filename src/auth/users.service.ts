@@ -7,7 +7,18 @@ import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Clock } from '../common/clock';
+import { EventStore } from '../event-store/event-store.service';
+import { ProjectionRunner } from '../projections/projection-runner.service';
 import type { Role } from './roles';
+import { SYSTEM_ACTOR, UserEvent, userStreamId } from './user-events';
+
+/** Who manages users: an admin (with the request's correlation id) or the system. */
+export interface UserActor {
+  id: string;
+  username: string;
+  roles: string[];
+  correlationId?: string;
+}
 
 export interface User {
   id: string;
@@ -33,6 +44,8 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly dataSource: DataSource,
     private readonly config: ConfigService,
     private readonly clock: Clock,
+    private readonly store: EventStore,
+    private readonly projections: ProjectionRunner,
   ) {}
 
   /** The first admin: from NEWSROOM_ADMIN_PASSWORD, or in development a generated one kept in the data directory. */
@@ -51,23 +64,45 @@ export class UsersService implements OnApplicationBootstrap {
       this.logger.warn('No users and no NEWSROOM_ADMIN_PASSWORD: nobody can sign in until an admin is created with the CLI');
       return;
     }
-    await this.create(cfg.NEWSROOM_ADMIN_USERNAME, password, ['admin']).catch((err) => {
+    await this.create(cfg.NEWSROOM_ADMIN_USERNAME, password, ['admin'], SYSTEM_ACTOR).catch((err) => {
       if (!(err instanceof ConflictException)) throw err;
     });
   }
 
-  /** `manager`: the transaction to run in, when the caller has one (an Idempotency-Key is kept in it). */
-  async create(username: string, password: string, roles: Role[], manager: EntityManager = this.dataSource.manager): Promise<User> {
-    const now = this.clock.now();
+  /** Runs in the caller's transaction when it has one (an Idempotency-Key is kept in it), else in a new one. */
+  private within<T>(manager: EntityManager | undefined, work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return manager?.queryRunner?.isTransactionActive ? work(manager) : this.dataSource.transaction('READ COMMITTED', work);
+  }
+
+  /** Appends user-management events to the user's stream and the audit trail, in the same transaction as the change. */
+  private async record(manager: EntityManager, userId: string, events: UserEvent[], by: UserActor): Promise<void> {
+    if (!events.length) return;
+    const head = await this.store.head(manager, userStreamId(userId));
+    const stored = await this.store.append(manager, head.streamId, head, events, {
+      actorId: by.id,
+      username: by.username,
+      roles: by.roles,
+      correlationId: by.correlationId ?? randomUUID(),
+      causationId: randomUUID(),
+    }, this.clock.now());
+    await this.projections.projectOtherInline(manager, stored);
+  }
+
+  async create(username: string, password: string, roles: Role[], by: UserActor, manager?: EntityManager): Promise<User> {
     const hash = await bcrypt.hash(password, BCRYPT_ROUNDS);
-    const rows = await manager.query(
-      `INSERT INTO users (id, username, password_hash, roles, created_at, updated_at)
-       VALUES ($1, $2, $3, $4::text[], $5::timestamptz, $5::timestamptz)
-       ON CONFLICT (username) DO NOTHING RETURNING id, username, roles, disabled`,
-      [randomUUID(), username, hash, roles, now],
-    );
-    if (!rows.length) throw new ConflictException(`username ${username} is taken`);
-    return rows[0];
+    return this.within(manager, async (m) => {
+      const now = this.clock.now();
+      const rows = await m.query(
+        `INSERT INTO users (id, username, password_hash, roles, created_at, updated_at)
+         VALUES ($1, $2, $3, $4::text[], $5::timestamptz, $5::timestamptz)
+         ON CONFLICT (username) DO NOTHING RETURNING id, username, roles, disabled`,
+        [randomUUID(), username, hash, roles, now],
+      );
+      if (!rows.length) throw new ConflictException(`username ${username} is taken`);
+      const user: User = rows[0];
+      await this.record(m, user.id, [{ type: 'UserCreated', data: { userId: user.id, username, roles } }], by);
+      return user;
+    });
   }
 
   /** The user, if the password is right and the account enabled; the same answer otherwise either way. */
@@ -91,10 +126,23 @@ export class UsersService implements OnApplicationBootstrap {
     return this.dataSource.query(`SELECT id, username, roles, disabled FROM users ORDER BY created_at, username`);
   }
 
-  async update(id: string, changes: { roles?: Role[]; disabled?: boolean; password?: string }, manager: EntityManager = this.dataSource.manager): Promise<User> {
-    const user = await this.find(id, manager);
-    if (!user) throw new NotFoundException('no such user');
+  async update(id: string, changes: { roles?: Role[]; disabled?: boolean; password?: string }, by: UserActor, manager?: EntityManager): Promise<User> {
     const hash = changes.password ? await bcrypt.hash(changes.password, BCRYPT_ROUNDS) : null;
+    return this.within(manager, (m) => this.updateIn(m, id, changes, hash, by));
+  }
+
+  private async updateIn(manager: EntityManager, id: string, changes: { roles?: Role[]; disabled?: boolean }, hash: string | null, by: UserActor): Promise<User> {
+    const [user] = UUID.test(id) ? await manager.query(`SELECT id, username, roles, disabled FROM users WHERE id = $1 FOR UPDATE`, [id]) : [];
+    if (!user) throw new NotFoundException('no such user');
+    const events: UserEvent[] = [];
+    const { username } = user;
+    if (changes.roles && [...changes.roles].sort().join() !== [...user.roles].sort().join()) {
+      events.push({ type: 'UserRolesChanged', data: { username, from: user.roles, to: changes.roles } });
+    }
+    if (changes.disabled !== undefined && changes.disabled !== user.disabled) {
+      events.push(changes.disabled ? { type: 'UserDisabled', data: { username } } : { type: 'UserEnabled', data: { username } });
+    }
+    if (hash) events.push({ type: 'UserPasswordChanged', data: { username } });
     // TypeORM answers an UPDATE with [rows, affectedCount], not with the rows.
     const [rows] = await manager.query(
       `UPDATE users SET roles = COALESCE($2::text[], roles), disabled = COALESCE($3, disabled),
@@ -104,6 +152,7 @@ export class UsersService implements OnApplicationBootstrap {
     );
     const row = (Array.isArray(rows) ? rows[0] : rows) as User | undefined;
     if (!row) throw new NotFoundException('no such user');
+    await this.record(manager, id, events, by);
     return row;
   }
 }

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { Verifier } from '../audit/verifier.service';
 import { ROLES, Role } from '../auth/roles';
+import { SYSTEM_ACTOR } from '../auth/user-events';
 import { UsersService } from '../auth/users.service';
 import { validateEnvironment } from '../config/config';
 import { ProjectionRebuilder } from '../projections/projection-rebuilder.service';
@@ -89,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
         console.error('the password (from stdin) must be at least 8 characters');
         return 2;
       }
-      const user = await app.get(UsersService).create(name, password, roles);
+      const user = await app.get(UsersService).create(name, password, roles, SYSTEM_ACTOR);
       console.log(JSON.stringify({ id: user.id, username: user.username, roles: user.roles }));
       return 0;
     }

@@ -97,6 +97,9 @@ export class EventStore {
     recordedAt: string,
   ): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
+    // Hash what is stored: the time as the database gives it back (ISO, milliseconds, UTC) and the data as JSON
+    // (a Date or any toJSON() would otherwise be hashed as one thing and stored as another).
+    recordedAt = new Date(recordedAt).toISOString();
     const expectedVersion = typeof expected === 'number' ? expected : expected.version;
     let previousHash: string;
     if (typeof expected !== 'number') previousHash = expected.hash;
@@ -113,7 +116,7 @@ export class EventStore {
         version: expectedVersion + i + 1,
         type: event.type,
         schemaVersion: this.schemas.currentVersion(event.type),
-        data: event.data as Record<string, unknown>,
+        data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
         metadata: JSON.parse(JSON.stringify(metadata)) as EventMetadata,
         recordedAt,
       };

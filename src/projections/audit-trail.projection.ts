@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { diffArticles, summarise } from '../articles/domain/article.changes';
+import { describeUserEvent } from '../auth/user-events';
 import type { StoredEvent } from '../event-store/event-store.types';
 import type { ArticleChange, Projection } from './projection';
 
@@ -21,21 +22,32 @@ export class AuditTrailProjection implements Projection {
   }
 
   async apply(manager: EntityManager, { event, recorded, before, after }: ArticleChange, table = this.table): Promise<void> {
+    await this.insert(manager, table, event, after.id, summarise(before, recorded, after), diffArticles(before, after));
+  }
+
+  /** Events of other streams (user management): recorded in the same trail. */
+  async applyOther(manager: EntityManager, event: StoredEvent, table = this.table): Promise<void> {
+    const { summary, changes } = describeUserEvent(event);
+    await this.insert(manager, table, event, null, summary, changes);
+  }
+
+  private async insert(manager: EntityManager, table: string, event: StoredEvent, articleId: string | null, summary: string, changes: unknown[]) {
     const { actorId, username, roles } = event.metadata;
     await manager.query(
-      `INSERT INTO ${table} (position, article_id, version, type, at, actor_id, actor, summary, changes, hash)
-       VALUES ($1, $2, $3, $4, $5::timestamptz, $6, $7::jsonb, $8, $9::jsonb, $10)
+      `INSERT INTO ${table} (position, article_id, stream_id, version, type, at, actor_id, actor, summary, changes, hash)
+       VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7, $8::jsonb, $9, $10::jsonb, $11)
        ON CONFLICT (position) DO NOTHING`,
       [
         event.position,
-        after.id,
+        articleId,
+        event.streamId,
         event.version,
         event.type,
         event.recordedAt,
         actorId,
         JSON.stringify({ id: actorId, username, roles }),
-        summarise(before, recorded, after),
-        JSON.stringify(diffArticles(before, after)),
+        summary,
+        JSON.stringify(changes),
         event.hash,
       ],
     );

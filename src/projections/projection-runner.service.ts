@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Article, evolve } from '../articles/domain/article';
 import { toRecorded } from '../articles/domain/article.views';
+import { isArticleStream } from '../auth/user-events';
 import { EventStore } from '../event-store/event-store.service';
 import { GlobalPosition, StoredEvent } from '../event-store/event-store.types';
 import { ArticleChange, Projection, PROJECTIONS } from './projection';
@@ -45,6 +46,11 @@ export class ProjectionRunner {
       state = after;
     }
     return state;
+  }
+
+  /** Applies freshly appended events of other streams (user management) inside their transaction. */
+  async projectOtherInline(manager: EntityManager, events: StoredEvent[]): Promise<void> {
+    for (const event of events) for (const projection of this.projections) await projection.applyOther?.(manager, event);
   }
 
   async ensureCheckpoints(): Promise<void> {
@@ -119,6 +125,10 @@ export class ProjectionRunner {
     const done = await projection.applied(manager, events, table);
     for (const event of events) {
       if (done.has(event.position)) continue;
+      if (!isArticleStream(event.streamId)) {
+        await projection.applyOther?.(manager, event, table);
+        continue;
+      }
       const before = await this.stateBefore(manager, event);
       const recorded = toRecorded(event);
       const after = evolve(before, recorded);

@@ -24,6 +24,8 @@ export interface Projection {
   /** Positions among `events` this projection has already applied to `table`. */
   applied(manager: EntityManager, events: StoredEvent[], table?: string): Promise<Set<number>>;
   apply(manager: EntityManager, change: ArticleChange, table?: string): Promise<void>;
+  /** Events of streams other than articles (user management); projections that ignore them leave this out. */
+  applyOther?(manager: EntityManager, event: StoredEvent, table?: string): Promise<void>;
 }
 
 export const PROJECTIONS = Symbol('PROJECTIONS');

@@ -1,0 +1,60 @@
+import { bearer, startApp, TestApp } from './support/test-app';
+
+/** User management is recorded like everything else: in the log, in the audit trail, never with a secret. */
+describe('user management in the audit trail (e2e)', () => {
+  let t: TestApp;
+  let auditor: string;
+
+  beforeAll(async () => {
+    t = await startApp();
+    auditor = (await t.user(['auditor'])).token;
+  });
+  afterAll(() => t?.close());
+
+  it('records creation, role changes, password changes and disabling, with who did it', async () => {
+    const created = await t.http().post('/users').set(bearer(t.adminToken)).send({ username: 'lan.nguyen', password: 'correct-horse-battery', roles: ['reporter'] }).expect(201);
+    const id = created.body.id;
+    await t.http().patch(`/users/${id}`).set(bearer(t.adminToken)).send({ roles: ['reporter', 'editor'] }).expect(200);
+    await t.http().patch(`/users/${id}`).set(bearer(t.adminToken)).send({ password: 'another-long-password' }).expect(200);
+    await t.http().patch(`/users/${id}`).set(bearer(t.adminToken)).send({ roles: ['editor', 'reporter'] }).expect(200); // same roles: nothing happened
+    await t.http().delete(`/users/${id}`).set(bearer(t.adminToken)).expect(200);
+
+    const trail = await t.http().get(`/audit?actor=admin`).set(bearer(auditor)).expect(200);
+    const mine = trail.body.items.filter((e: { streamId: string }) => e.streamId === `user-${id}`).reverse();
+    expect(mine.map((e: { type: string }) => e.type)).toEqual(['UserCreated', 'UserRolesChanged', 'UserPasswordChanged', 'UserDisabled']);
+    expect(mine.map((e: { version: number }) => e.version)).toEqual([1, 2, 3, 4]);
+    expect(mine.every((e: { articleId: string | null; actor: { username: string } }) => e.articleId === null && e.actor.username === 'admin')).toBe(true);
+    expect(mine[0].summary).toBe('admin created the user lan.nguyen with roles reporter');
+    expect(mine[1].changes).toEqual([{ field: 'roles', op: 'set', from: ['reporter'], to: ['reporter', 'editor'] }]);
+
+    const byType = await t.http().get('/audit?type=UserDisabled').set(bearer(auditor)).expect(200);
+    expect(byType.body.items).toHaveLength(1);
+    expect(JSON.stringify(trail.body)).not.toContain('correct-horse-battery');
+    expect(JSON.stringify(trail.body)).not.toContain('another-long-password');
+  });
+
+  it('records the first admin as created by the system', async () => {
+    const res = await t.http().get('/audit?type=UserCreated&actor=system').set(bearer(auditor)).expect(200);
+    expect(res.body.items).toEqual([expect.objectContaining({ summary: 'system created the user admin with roles admin' })]);
+  });
+
+  it('keeps verify and replay whole with user streams in the log', async () => {
+    const verify = await t.http().get('/audit/verify').set(bearer(auditor)).expect(200);
+    expect(verify.body.ok).toBe(true);
+    const job = await t.http().post('/admin/projections/audit/rebuild').set(bearer(t.adminToken)).expect(202);
+    let status;
+    for (let i = 0; i < 100; i++) {
+      status = (await t.http().get(`/admin/jobs/${job.body.jobId}`).set(bearer(t.adminToken)).expect(200)).body;
+      if (status.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status).toMatchObject({ status: 'succeeded', identical: true });
+    const articles = await t.http().post('/admin/projections/articles/rebuild').set(bearer(t.adminToken)).expect(202);
+    for (let i = 0; i < 100; i++) {
+      status = (await t.http().get(`/admin/jobs/${articles.body.jobId}`).set(bearer(t.adminToken)).expect(200)).body;
+      if (status.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status).toMatchObject({ status: 'succeeded', identical: true });
+  });
+});
