@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
 
 /** The same Idempotency-Key sent with a different request. */
 export class IdempotencyKeyReused extends Error {
@@ -17,7 +17,23 @@ export const IDEMPOTENCY_WINDOW_MS = Number(process.env.NEWSROOM_IDEMPOTENCY_WIN
  * the first commits, then gets the stored answer; if the first rolled back, the duplicate runs the command.
  */
 @Injectable()
-export class IdempotencyStore {
+export class IdempotencyStore implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Keys past the window are forgotten lazily on reuse, and swept every ten minutes. */
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.expire(this.dataSource.manager, new Date().toISOString()).catch(() => undefined);
+    }, 600_000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
   /** Claims the key for this request, or returns the stored answer of the earlier one. */
   async claim(manager: EntityManager, userId: string, { key, fingerprint }: { key: string; fingerprint: string }, now: string): Promise<unknown | null> {
     const expiredBefore = new Date(Date.parse(now) - IDEMPOTENCY_WINDOW_MS).toISOString();
@@ -50,9 +66,9 @@ export class IdempotencyStore {
 
   /** Forgets keys older than the window. */
   async expire(manager: EntityManager, now: string): Promise<number> {
-    const [, count] = await manager.query(`DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz`, [
+    const deleted = await manager.query(`DELETE FROM idempotency_keys WHERE created_at < $1::timestamptz RETURNING key`, [
       new Date(Date.parse(now) - IDEMPOTENCY_WINDOW_MS).toISOString(),
     ]);
-    return Number(count ?? 0);
+    return (Array.isArray(deleted[0]) ? deleted[0] : deleted).length;
   }
 }
