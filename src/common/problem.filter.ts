@@ -2,7 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { DomainError, DomainErrorCode } from '../articles/domain/article.decide';
-import { PreconditionFailed } from '../articles/commands/execute-article-command.handler';
+import { PreconditionFailed } from '../articles/commands/article-command';
+import { isDatabaseUnavailable } from './database-errors';
 import { IdempotencyKeyReused } from '../event-store/idempotency.store';
 
 /** An RFC 9457 problem. */
@@ -48,16 +49,6 @@ const FASTIFY_STATUS: Record<string, [number, string]> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'the JSON body is empty'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'the body is not valid JSON'],
 };
-
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
-
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string }; message?: string };
-  const code = e?.driverError?.code ?? e?.code;
-  if (code && CONNECTION_ERRORS.has(code)) return true;
-  const message = String(e?.message ?? '');
-  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|the embedded database is closed/i.test(message);
-}
 
 const slug = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/(^-|-$)/g, '');
 
@@ -107,6 +98,10 @@ export class ProblemFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
+      // @nestjs/terminus: a failed health check, with what was checked.
+      if (status === 503 && typeof response === 'object' && response && (response as { status?: string }).status === 'error') {
+        return problem(503, 'not ready: the database does not answer', { checks: (response as { details?: unknown }).details, instance });
+      }
       if (typeof response === 'object' && response && 'type' in response && 'status' in response) {
         return { ...(response as Problem), instance };
       }

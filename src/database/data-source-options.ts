@@ -4,12 +4,12 @@ import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { ensureDirectory, lockDataDirectory, PGlitePool } from './pglite-pool';
 
-/** The repository root, from src/database (ts-jest/swc) and dist/database (built) alike. */
-const ROOT = resolve(__dirname, '..', '..');
 const COMPILED = __filename.endsWith('.js');
 
-/** Migrations are compiled next to the app in dist/migrations; under jest they run from migrations/*.ts. */
-export const MIGRATIONS = COMPILED ? [join(ROOT, 'dist', 'migrations', '*.js')] : [join(ROOT, 'migrations', '*.ts')];
+/** Migrations are compiled next to the app (dist/migrations, beside dist/database); under jest they run from migrations/*.ts. */
+export const MIGRATIONS = COMPILED
+  ? [join(resolve(__dirname, '..'), 'migrations', '*.js')]
+  : [join(resolve(__dirname, '..', '..'), 'migrations', '*.ts')];
 
 /**
  * One set of DataSource options for the app, the CLI and the TypeORM CLI. Without DATABASE_URL, the embedded

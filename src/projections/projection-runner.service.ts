@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Article, evolve } from '../articles/domain/article';
 import { toRecorded } from '../articles/domain/article.views';
 import { isArticleStream } from '../auth/user-events';
+import { isDatabaseUnavailable } from '../common/database-errors';
 import { EventStore } from '../event-store/event-store.service';
 import { GlobalPosition, StoredEvent } from '../event-store/event-store.types';
 import { ArticleChange, Projection, PROJECTIONS } from './projection';
@@ -71,6 +72,10 @@ export class ProjectionRunner {
       return await this.store.transaction((manager) => this.batch(manager, projection, batchSize, table, checkpointName));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      if (isDatabaseUnavailable(err)) {
+        this.logger.warn({ projection: projection.name, err: message }, 'database unavailable: catch-up will resume when it answers');
+        throw err;
+      }
       this.logger.error({ projection: projection.name, err: message }, 'projection stopped at a failing event');
       await this.store.dataSource
         .query(`UPDATE projection_checkpoints SET status = 'failed', error = $2, updated_at = now() WHERE name = $1`, [checkpointName, message])

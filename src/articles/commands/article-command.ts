@@ -35,3 +35,17 @@ export class ExecuteArticleCommand extends Command<CommandResult> {
     super();
   }
 }
+
+/** If-Match named a version the article is no longer (or never was) at. */
+export class PreconditionFailed extends Error {
+  constructor(
+    readonly expected: number,
+    readonly actual?: number,
+  ) {
+    super(
+      actual === undefined
+        ? `If-Match names version ${expected}, but another change was committed first`
+        : `If-Match names version ${expected}, but the article is at version ${actual}`,
+    );
+  }
+}

@@ -8,21 +8,7 @@ import { StreamHead, WrongExpectedVersion } from '../../event-store/event-store.
 import { ArticleViewProjection } from '../../projections/article-view.projection';
 import { IdempotencyStore } from '../../event-store/idempotency.store';
 import { ProjectionRunner } from '../../projections/projection-runner.service';
-import { CommandResult, ExecuteArticleCommand } from './article-command';
-
-/** If-Match named a version the article is no longer (or never was) at. */
-export class PreconditionFailed extends Error {
-  constructor(
-    readonly expected: number,
-    readonly actual?: number,
-  ) {
-    super(
-      actual === undefined
-        ? `If-Match names version ${expected}, but another change was committed first`
-        : `If-Match names version ${expected}, but the article is at version ${actual}`,
-    );
-  }
-}
+import { CommandResult, ExecuteArticleCommand, PreconditionFailed } from './article-command';
 
 const MAX_ATTEMPTS = 5;
 
