@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Article } from '../articles/domain/article';
-import { isArticleStream } from '../auth/user-events';
 import type { StoredEvent } from '../event-store/event-store.types';
-import type { ArticleChange, Projection } from './projection';
-
-const idOf = (streamId: string) => streamId.slice('article-'.length);
+import { appliedByVersion, ArticleChange, Projection } from './projection';
 
 /** The working state of every article: list and detail of GET /articles. */
 @Injectable()
@@ -14,16 +11,8 @@ export class ArticleViewProjection implements Projection {
   readonly table = 'article_view';
   readonly key = 'id';
 
-  async applied(manager: EntityManager, all: StoredEvent[], table = this.table): Promise<Set<number>> {
-    // Only article streams concern this read model: anything else counts as done.
-    const events = all.filter((e) => isArticleStream(e.streamId));
-    const others = all.filter((e) => !isArticleStream(e.streamId)).map((e) => e.position);
-    const ids = [...new Set(events.map((e) => idOf(e.streamId)))];
-    const rows: { id: string; version: number }[] = ids.length
-      ? await manager.query(`SELECT id, version FROM ${table} WHERE id = ANY($1::uuid[])`, [ids])
-      : [];
-    const versions = new Map(rows.map((r) => [r.id, r.version]));
-    return new Set([...others, ...events.filter((e) => e.version <= (versions.get(idOf(e.streamId)) ?? 0)).map((e) => e.position)]);
+  applied(manager: EntityManager, events: StoredEvent[], table = this.table): Promise<Set<number>> {
+    return appliedByVersion(manager, table, events);
   }
 
   /** The stored state of an article and the version it reflects, if any. */

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { isArticleStream } from '../auth/user-events';
 import type { Article, RecordedArticleEvent } from '../articles/domain/article';
 import type { StoredEvent } from '../event-store/event-store.types';
 
@@ -29,3 +30,24 @@ export interface Projection {
 }
 
 export const PROJECTIONS = Symbol('PROJECTIONS');
+
+/**
+ * `applied` for a read model keyed by article id with the stream version it reflects: an event is applied when the
+ * row is at its version or past it. Events of other streams, and those `relevant` rejects, count as done.
+ */
+export async function appliedByVersion(
+  manager: EntityManager,
+  table: string,
+  all: StoredEvent[],
+  relevant: (e: StoredEvent) => boolean = () => true,
+): Promise<Set<number>> {
+  const idOf = (streamId: string) => streamId.slice('article-'.length);
+  const events = all.filter((e) => isArticleStream(e.streamId) && relevant(e));
+  const ids = [...new Set(events.map((e) => idOf(e.streamId)))];
+  const rows: { id: string; version: number }[] = ids.length
+    ? await manager.query(`SELECT id, version FROM ${table} WHERE id = ANY($1::uuid[])`, [ids])
+    : [];
+  const versions = new Map(rows.map((r) => [r.id, r.version]));
+  const pending = new Set(events.filter((e) => e.version > (versions.get(idOf(e.streamId)) ?? 0)).map((e) => e.position));
+  return new Set(all.filter((e) => !pending.has(e.position)).map((e) => e.position));
+}
