@@ -1,3 +1,4 @@
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -6,8 +7,45 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, RuntimeOptions } from './app.module';
 import { AppConfig } from './config/config';
-import { ProblemFilter } from './common/problem.filter';
+import { problem, ProblemFilter } from './common/problem.filter';
 import { TextPipe, validationPipe } from './common/validation';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+class PrototypeKey extends Error {}
+/** `__proto__` in a body is prototype pollution waiting to happen: refused, as Fastify's own parser does. */
+function refusePrototypeKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw new PrototypeKey('the body may not contain a "__proto__" key');
+  return value;
+}
+
+/**
+ * JSON bodies in UTF-8, decoded strictly: invalid bytes are a 400, not silently replaced by U+FFFD (text is stored
+ * exactly as sent), and a body declared in another charset is a 415.
+ */
+function useStrictJson(adapter: FastifyAdapter, bodyLimit: number): void {
+  const fastify = adapter.getInstance();
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
+    const charset = /;\s*charset=("?)([^";]+)\1/i.exec(String(request.headers['content-type'] ?? ''))?.[2];
+    if (charset && !/^utf-?8$/i.test(charset)) {
+      return done(new UnsupportedMediaTypeException(problem(415, `the body must be JSON in UTF-8, not ${charset}`, {}, 'UNSUPPORTED_CHARSET')), undefined);
+    }
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      return done(new BadRequestException(problem(400, 'the body is not valid UTF-8', {}, 'INVALID_UTF8')), undefined);
+    }
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text, refusePrototypeKeys));
+    } catch (err) {
+      const detail = err instanceof PrototypeKey ? err.message : 'the body is not valid JSON';
+      done(new BadRequestException(problem(400, detail, {}, 'INVALID_JSON')), undefined);
+    }
+  });
+}
 
 /** Builds the HTTP application (not yet listening): the same for `npm start` and the e2e tests. */
 export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}): Promise<NestFastifyApplication> {
@@ -30,7 +68,7 @@ export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}):
   // bodyParser: false, then JSON only: Nest's default set also parses application/x-www-form-urlencoded, which would let
   // a form post through to validation (and a form-encoded PATCH succeed) instead of answering 415.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, runtime), adapter, { bufferLogs: true, bodyParser: false });
-  app.useBodyParser('application/json', { bodyLimit: config.NEWSROOM_BODY_LIMIT });
+  useStrictJson(adapter, config.NEWSROOM_BODY_LIMIT);
   app.useLogger(app.get(Logger));
   // Security headers on every answer. The API speaks JSON; the reader-facing page sets its own CSP, and Swagger UI
   // needs inline scripts, so no global CSP here.

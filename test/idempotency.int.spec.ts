@@ -41,3 +41,24 @@ describe('idempotency key expiry', () => {
     expect(Number(after)).toBe(0);
   });
 });
+
+describe('idempotency under a race', () => {
+  let t: TestApp;
+  let reporter: { token: string; id: string };
+
+  beforeAll(async () => {
+    t = await startApp();
+    reporter = await t.user(['reporter']);
+  });
+  afterAll(() => t?.close());
+
+  it('answers concurrent retries of one request with one event and the same answer', async () => {
+    const send = () => t.http().post('/articles').set(bearer(reporter.token)).set('Idempotency-Key', 'racing-draft').send(seed.draft);
+    const answers = await Promise.all([send(), send(), send(), send(), send()]);
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect(answers.filter((a) => a.headers['idempotent-replayed'] === 'true')).toHaveLength(4);
+    const [{ count }] = await t.app.get(DataSource).query(`SELECT count(*) AS count FROM events WHERE type = 'ArticleDrafted'`);
+    expect(Number(count)).toBe(1);
+  });
+});

@@ -34,7 +34,7 @@ export class Notary implements OnApplicationBootstrap, OnApplicationShutdown {
 
   constructor(
     private readonly store: EventStore,
-    config: ConfigService,
+    private readonly config: ConfigService,
   ) {
     this.key = createHash('sha256').update(`masthead:notary:${jwtSecret(config.get<AppConfig>(APP_CONFIG)!)}`).digest();
   }
@@ -48,7 +48,7 @@ export class Notary implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   onApplicationBootstrap(): void {
-    if (process.env.NEWSROOM_PROJECTION_DAEMON === 'off') return;
+    if (this.config.get<AppConfig>(APP_CONFIG)?.NEWSROOM_PROJECTION_DAEMON === 'off') return;
     const tick = () => {
       if (this.stopped) return;
       this.running = this.seal()

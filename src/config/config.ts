@@ -57,6 +57,14 @@ export class EnvironmentVariables {
   @Min(1)
   NEWSROOM_RATE_LIMIT_WRITES: number = 300;
 
+  /** Background projection catch-up and the notary ('off' only for tests that drive them by hand). */
+  @IsIn(['on', 'off'])
+  NEWSROOM_PROJECTION_DAEMON: string = 'on';
+
+  /** The publication scheduler ('off' only for tests that drive it by hand). */
+  @IsIn(['on', 'off'])
+  NEWSROOM_SCHEDULER: string = 'on';
+
   /** Largest accepted request body in bytes. */
   @Transform(({ value }) => (value === undefined || value === '' ? 1048576 : Number(value)))
   @IsInt()

@@ -1,4 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { ProjectionRunner } from './projection-runner.service';
 
 /**
@@ -14,11 +16,14 @@ export class ProjectionDaemon implements OnApplicationBootstrap, OnApplicationSh
   private stopped = false;
   private failures = 0;
 
-  constructor(private readonly runner: ProjectionRunner) {}
+  constructor(
+    private readonly runner: ProjectionRunner,
+    private readonly config: ConfigService,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.runner.ensureCheckpoints();
-    if (process.env.NEWSROOM_PROJECTION_DAEMON === 'off') return;
+    if (this.config.get<AppConfig>(APP_CONFIG)?.NEWSROOM_PROJECTION_DAEMON === 'off') return;
     this.schedule(200);
   }
 

@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { ExecuteArticleCommand } from '../articles/commands/article-command';
 import { DomainError } from '../articles/domain/article.decide';
 import { Clock } from '../common/clock';
+import { ConfigService } from '@nestjs/config';
+import { APP_CONFIG, AppConfig } from '../config/config';
 
 /** The scheduler acts as itself in the audit trail, never as a person. */
 export const SCHEDULER_ACTOR = { id: '00000000-0000-4000-8000-000000000001', username: 'scheduler', roles: ['system'] };
@@ -26,10 +28,11 @@ export class PublicationScheduler implements OnApplicationBootstrap, OnApplicati
     private readonly dataSource: DataSource,
     private readonly commands: CommandBus,
     private readonly clock: Clock,
+    private readonly config: ConfigService,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (process.env.NEWSROOM_SCHEDULER === 'off') return;
+    if (this.config.get<AppConfig>(APP_CONFIG)?.NEWSROOM_SCHEDULER === 'off') return;
     this.schedule(0);
   }
 

@@ -28,6 +28,8 @@ const STATUSES: ArticleStatus[] = ['draft', 'approved', 'scheduled', 'published'
 // BCP 47 language tag (shape only): zh-Hant, vi, th, en-GB, sr-Latn-RS...
 const BCP47 = /^[A-Za-z]{2,3}(-[A-Za-z]{3}){0,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$/;
 const TEXT = 20_000;
+/** Stream versions are PostgreSQL integers. */
+const MAX_VERSION = 2_147_483_647;
 const SHORT = 1_000;
 const present = (field: string) => (o: Record<string, unknown>) => o[field] !== undefined;
 
@@ -268,6 +270,7 @@ export class ArticleAtQuery {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_VERSION)
   version?: number;
 
   @ApiPropertyOptional({ description: 'RFC 3339 time' })
@@ -281,11 +284,13 @@ export class DiffQuery {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_VERSION)
   from: number;
 
   @ApiProperty({ minimum: 1 })
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_VERSION)
   to: number;
 }
