@@ -3,7 +3,7 @@ import { Notary } from '../src/audit/notary.service';
 import { Verifier } from '../src/audit/verifier.service';
 import { ProjectionRebuilder } from '../src/projections/projection-rebuilder.service';
 import { seedWorkflows } from './support/seed-load';
-import { bearer, startApp, TestApp } from './support/test-app';
+import { bearer, rebuildThroughApi, startApp, TestApp } from './support/test-app';
 
 /** Replay gives the live read models byte for byte; verify catches each way of editing the log behind our back. */
 describe('replay and verify (e2e)', () => {
@@ -44,14 +44,7 @@ describe('replay and verify (e2e)', () => {
   });
 
   it('rebuilds through the admin API with a job to follow', async () => {
-    const res = await t.http().post('/admin/projections/audit/rebuild').set(bearer(t.adminToken)).expect(202);
-    let job;
-    for (let i = 0; i < 200; i++) {
-      job = (await t.http().get(`/admin/jobs/${res.body.jobId}`).set(bearer(t.adminToken)).expect(200)).body;
-      if (job.status !== 'running') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(job).toMatchObject({ status: 'succeeded', identical: true });
+    expect(await rebuildThroughApi(t, 'audit')).toMatchObject({ status: 'succeeded', identical: true });
     const projections = await t.http().get('/admin/projections').set(bearer(t.adminToken)).expect(200);
     expect(projections.body.map((p: { name: string }) => p.name).sort()).toEqual(['articles', 'audit', 'published']);
     await t.http().post('/admin/projections/nope/rebuild').set(bearer(t.adminToken)).expect(404);

@@ -107,3 +107,15 @@ export async function startApp(extraEnv: Record<string, string> = {}, existing?:
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** Starts a rebuild through the admin API and follows its job until it is no longer running. */
+export async function rebuildThroughApi(t: TestApp, projection: string): Promise<Record<string, unknown>> {
+  const { body } = await t.http().post(`/admin/projections/${projection}/rebuild`).set(bearer(t.adminToken)).expect(202);
+  let job: Record<string, unknown> = {};
+  for (let i = 0; i < 400; i++) {
+    job = (await t.http().get(`/admin/jobs/${body.jobId}`).set(bearer(t.adminToken)).expect(200)).body;
+    if (job.status !== 'running') break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return job;
+}
