@@ -1,5 +1,6 @@
 import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
@@ -57,6 +58,29 @@ export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}):
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+    // Errors the router raises before any handler (bad percent-encoding, an id too long): problem+json too.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode ?? 400;
+      void reply
+        .code(status)
+        .type('application/problem+json; charset=utf-8')
+        .send(JSON.stringify(problem(status, status === 414 ? 'a path segment is too long' : 'the URL could not be read')));
+    },
+    // Errors of the HTTP parser itself (oversized headers, broken framing): problem+json on the raw socket.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket: import('node:net').Socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, title, detail] =
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', 'the request headers are larger than the server accepts']
+          : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'Request Timeout', 'the request took too long to arrive']
+            : [400, 'Bad Request', 'the request could not be read'];
+      const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${status} ${title}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/problem+json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+      }
+      socket.destroy(error);
     },
   });
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {

@@ -10,7 +10,7 @@ describe('strict JSON bodies (e2e)', () => {
   /** The exact bytes on the wire (supertest would re-encode a Buffer as JSON). */
   const raw = async (bytes: Buffer, type = 'application/json') => {
     const res = await fetch(`${base}/articles`, { method: 'POST', headers: { ...bearer(token), 'content-type': type }, body: bytes });
-    const out = { status: res.status, headers: Object.fromEntries(res.headers), body: await res.json() };
+    const out = { status: res.status, headers: Object.fromEntries(res.headers), body: (await res.json()) as Record<string, any> };
     return { ...out, expect: (status: number) => (expect({ status: out.status, body: out.body }).toMatchObject({ status }), out) };
   };
 
