@@ -55,6 +55,9 @@ describe('seed article workflow (e2e)', () => {
     expect(pub.body.copyrightNotice).toEqual({ ...seed.copyrightNotice, usageTerms: null });
     expect(pub.body.version).toBe(6);
     expect(pub.body.corrections).toEqual([]);
+    expect(pub.headers.etag).toBe('"6"');
+    await t.http().get(`/published/${id}`).set('If-None-Match', '"6"').expect(304);
+    await t.http().get(`/published/${id}`).set('If-None-Match', '"5"').expect(200);
   });
 
   it('records the history with the right actors', async () => {

@@ -45,3 +45,14 @@ export function idempotency(request: FastifyRequest, body: unknown): { key: stri
 }
 
 export const etag = (version: number) => `"${version}"`;
+
+/** If-None-Match against one strong ETag (weak comparison, as RFC 9110 asks for GET). */
+export function noneMatch(request: FastifyRequest, tag: string): boolean {
+  const header = request.headers['if-none-match'];
+  if (!header) return false;
+  const bare = tag.replace(/^W\//, '');
+  return String(header)
+    .split(',')
+    .map((t) => t.trim())
+    .some((t) => t === '*' || t.replace(/^W\//, '') === bare);
+}

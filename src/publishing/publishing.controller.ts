@@ -6,7 +6,7 @@ import { ArticleQueries } from '../articles/article-queries.service';
 import { gone } from '../articles/http/published.controller';
 import { Public } from '../auth/roles';
 import { Clock } from '../common/clock';
-import { etag } from '../common/http';
+import { etag, noneMatch } from '../common/http';
 import { problem } from '../common/problem.filter';
 import { PAGE_CONTENT_SECURITY_POLICY, renderArticlePage, renderNotFoundPage, renderWithdrawnPage } from './article-page';
 import { renderAtomFeed } from './atom';
@@ -27,16 +27,6 @@ export function baseUrlOf(request: FastifyRequest): string {
   return `${request.protocol === 'https' ? 'https' : 'http'}://${safe}`;
 }
 
-/** If-None-Match against one strong ETag (weak comparison, as RFC 9110 asks for GET). */
-export function noneMatch(request: FastifyRequest, tag: string): boolean {
-  const header = request.headers['if-none-match'];
-  if (!header) return false;
-  const bare = tag.replace(/^W\//, '');
-  return String(header)
-    .split(',')
-    .map((t) => t.trim())
-    .some((t) => t === '*' || t.replace(/^W\//, '') === bare);
-}
 
 /** What readers and partner systems get: the article page, ninjs and the Atom feed. Public, no token. */
 @ApiTags('published')

@@ -1,8 +1,8 @@
-import { Controller, Get, GoneException, HttpException, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, GoneException, HttpException, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/roles';
-import { etag } from '../../common/http';
+import { etag, noneMatch } from '../../common/http';
 import { problem } from '../../common/problem.filter';
 import { ArticleQueries } from '../article-queries.service';
 import { publishedView } from '../domain/article.views';
@@ -27,12 +27,12 @@ export class PublishedController {
   @Get(':id')
   @Public()
   @ApiOperation({ summary: 'The published article; ?asOf=<time> for what readers saw then' })
-  async get(@Param('id') id: string, @Query() q: ArticleAtQuery, @Res({ passthrough: true }) reply: FastifyReply) {
+  async get(@Param('id') id: string, @Query() q: ArticleAtQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (q.asOf) {
       const article = await this.queries.at(id, { asOf: new Date(q.asOf).toISOString() });
       if (!article?.publication) throw neverPublished();
       if (article.status === 'withdrawn') throw gone(article.withdrawal);
-      return publishedView(article);
+      return reply.send(publishedView(article));
     }
     const row = await this.queries.published(id);
     if (!row?.document) throw neverPublished();
@@ -40,7 +40,10 @@ export class PublishedController {
       const article = await this.queries.current(id);
       throw gone(article?.withdrawal);
     }
-    reply.header('ETag', etag(row.document.version)).header('Cache-Control', 'public, max-age=0, must-revalidate');
-    return row.document;
+    const tag = etag(row.document.version);
+    reply.header('ETag', tag).header('Cache-Control', 'public, max-age=0, must-revalidate');
+    // Unchanged until the next public event: a client that has this version gets 304 and no body.
+    if (noneMatch(request, tag)) return reply.status(304).send();
+    return reply.send(row.document);
   }
 }
