@@ -10,6 +10,7 @@ import { Clock } from '../common/clock';
 import { EventStore } from '../event-store/event-store.service';
 import { ProjectionRunner } from '../projections/projection-runner.service';
 import type { Role } from './roles';
+import { preparedQuery } from '../database/prepared';
 import { SYSTEM_ACTOR, UserEvent, userStreamId } from './user-events';
 
 /** Who manages users: an admin (with the request's correlation id) or the system. */
@@ -118,7 +119,8 @@ export class UsersService implements OnApplicationBootstrap {
 
   async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<User | null> {
     if (!UUID.test(id)) return null;
-    const [row] = await manager.query(`SELECT id, username, roles, disabled FROM users WHERE id = $1`, [id]);
+    // Prepared: every authenticated request makes this lookup.
+    const [row] = await preparedQuery<User>(manager, `SELECT id, username, roles, disabled FROM users WHERE id = $1`, [id]);
     return row ?? null;
   }
 

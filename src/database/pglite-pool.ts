@@ -19,7 +19,9 @@ class PGliteConnection extends EventEmitter {
     super();
   }
 
-  async query(text: string, params?: unknown[]): Promise<QueryResult> {
+  async query(query: string | { text: string; values?: unknown[] }, values?: unknown[]): Promise<QueryResult> {
+    // pg's config form ({ name, text, values }, a prepared statement): PGlite runs in process, so the name adds nothing.
+    const [text, params] = typeof query === 'string' ? [query, values] : [query.text, query.values];
     if (params && params.length > 0) {
       const r = await this.db.query(text, params);
       return { rows: r.rows, rowCount: r.rowCount ?? r.affectedRows ?? r.rows.length, command: r.command ?? '', fields: r.fields };

@@ -9,6 +9,7 @@ import {
   StreamHead,
   WrongExpectedVersion,
 } from './event-store.types';
+import { preparedQuery } from '../database/prepared';
 import { eventHash, genesisHash } from './hash-chain';
 
 const UNIQUE_VIOLATION = '23505';
@@ -58,7 +59,8 @@ export class EventStore {
 
   /** Runs `work` in one transaction; everything appended and projected in it commits or none of it does. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction('READ COMMITTED', work);
+    // READ COMMITTED is PostgreSQL's default; naming it would cost a SET TRANSACTION round trip per transaction.
+    return this.dataSource.transaction(work);
   }
 
   /** A stream's events, oldest first, in the current schema; optionally only up to a version or a time. */
@@ -82,6 +84,26 @@ export class EventStore {
   async head(manager: EntityManager, streamId: string): Promise<StreamHead> {
     const [row] = await manager.query(`SELECT version, head_hash FROM streams WHERE stream_id = $1`, [streamId]);
     return row ? { streamId, version: row.version, hash: row.head_hash } : { streamId, version: 0, hash: genesisHash(streamId) };
+  }
+
+  /**
+   * The head, and in the same round trip the `state` column of a read model's row `id` if that row is at the head's
+   * version: then it is the fold of the stream and serves as a snapshot. `source.table` is an internal constant.
+   */
+  async headWithSnapshot<S>(
+    manager: EntityManager,
+    streamId: string,
+    source: { table: string; id: string },
+  ): Promise<{ head: StreamHead; snapshot: S | null }> {
+    const [row] = await preparedQuery<{ version: number; head_hash: string; state: S | null }>(
+      manager,
+      `SELECT s.version, s.head_hash, r.state FROM streams s
+         LEFT JOIN ${source.table} r ON r.id = $2 AND r.version = s.version
+        WHERE s.stream_id = $1`,
+      [streamId, source.id],
+    );
+    if (!row) return { head: { streamId, version: 0, hash: genesisHash(streamId) }, snapshot: null };
+    return { head: { streamId, version: row.version, hash: row.head_hash }, snapshot: row.state ?? null };
   }
 
   /**
@@ -125,37 +147,35 @@ export class EventStore {
     });
     const head = stored[stored.length - 1];
 
+    // One statement, so one round trip, and atomic on its own: move the ledger from the expected version (or
+    // create it), and insert the events only if it moved. Outside a transaction it commits by itself.
+    const moveLedger =
+      expectedVersion === 0
+        ? `INSERT INTO streams (stream_id, version, head_hash, updated_at) VALUES ($1, $2, $3, $4::timestamptz)
+           ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id`
+        : `UPDATE streams SET version = $2, head_hash = $3, updated_at = $4::timestamptz
+            WHERE stream_id = $1 AND version = $7 RETURNING stream_id`;
+    const rows = stored.map((e) => ({ version: e.version, type: e.type, schema_version: e.schemaVersion, data: e.data, hash: e.hash }));
+    const params: unknown[] = [streamId, head.version, head.hash, recordedAt, JSON.stringify(rows), JSON.stringify(stored[0].metadata)];
+    if (expectedVersion !== 0) params.push(expectedVersion);
     try {
-      const moved =
-        expectedVersion === 0
-          ? await manager.query(
-              `INSERT INTO streams (stream_id, version, head_hash, updated_at) VALUES ($1, $2, $3, $4)
-               ON CONFLICT (stream_id) DO NOTHING RETURNING version`,
-              [streamId, head.version, head.hash, recordedAt],
-            )
-          : await manager.query(
-              `UPDATE streams SET version = $3, head_hash = $4, updated_at = $5
-                WHERE stream_id = $1 AND version = $2 RETURNING version`,
-              [streamId, expectedVersion, head.version, head.hash, recordedAt],
-            );
-      const movedRows = Array.isArray(moved[0]) ? moved[0] : moved;
-      if (movedRows.length === 0) throw new WrongExpectedVersion(streamId, expectedVersion);
-
-      const params: unknown[] = [];
-      const values = stored.map((e) => {
-        params.push(e.streamId, e.version, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata), e.recordedAt, e.hash);
-        const n = params.length - 8;
-        return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::jsonb, $${n + 6}::jsonb, $${n + 7}::timestamptz, $${n + 8})`;
-      });
-      const inserted: { position: string; transaction_id: string }[] = await manager.query(
-        `INSERT INTO events (stream_id, version, type, schema_version, data, metadata, recorded_at, hash)
-         VALUES ${values.join(', ')} RETURNING position, transaction_id`,
+      const inserted = await preparedQuery<{ version: number; position: string; transaction_id: string }>(
+        manager,
+        `WITH moved AS (${moveLedger})
+         INSERT INTO events (stream_id, version, type, schema_version, data, metadata, recorded_at, hash)
+         SELECT moved.stream_id, e.version, e.type, e.schema_version, e.data, $6::jsonb, $4::timestamptz, e.hash
+           FROM moved, jsonb_to_recordset($5::jsonb) AS e(version int, type text, schema_version int, data jsonb, hash text)
+          ORDER BY e.version
+         RETURNING version, position, transaction_id`,
         params,
       );
-      inserted.forEach((row, i) => {
-        stored[i].position = Number(row.position);
-        stored[i].transactionId = String(row.transaction_id);
-      });
+      if (inserted.length !== stored.length) throw new WrongExpectedVersion(streamId, expectedVersion);
+      const byVersion = new Map(inserted.map((row) => [row.version, row]));
+      for (const event of stored) {
+        const row = byVersion.get(event.version)!;
+        event.position = Number(row.position);
+        event.transactionId = String(row.transaction_id);
+      }
       return stored;
     } catch (err) {
       if ((err as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {

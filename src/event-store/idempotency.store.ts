@@ -1,4 +1,5 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { preparedQuery } from '../database/prepared';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** The same Idempotency-Key sent with a different request. */
@@ -37,15 +38,15 @@ export class IdempotencyStore implements OnApplicationBootstrap, OnApplicationSh
   /** Claims the key for this request, or returns the stored answer of the earlier one. */
   async claim(manager: EntityManager, userId: string, { key, fingerprint }: { key: string; fingerprint: string }, now: string): Promise<unknown | null> {
     const expiredBefore = new Date(Date.parse(now) - IDEMPOTENCY_WINDOW_MS).toISOString();
-    await manager.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND created_at < $3::timestamptz`, [
-      userId,
-      key,
-      expiredBefore,
-    ]);
-    const claimed = await manager.query(
-      `INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at) VALUES ($1, $2, $3, $4::timestamptz)
-       ON CONFLICT (user_id, key) DO NOTHING RETURNING key`,
-      [userId, key, fingerprint, now],
+    // A new key is inserted; a key past the window is taken over as if new (one statement, one round trip).
+    const claimed = await preparedQuery(
+      manager,
+      `INSERT INTO idempotency_keys AS k (user_id, key, fingerprint, created_at) VALUES ($1, $2, $3, $4::timestamptz)
+       ON CONFLICT (user_id, key) DO UPDATE
+         SET fingerprint = EXCLUDED.fingerprint, created_at = EXCLUDED.created_at, status = NULL, response = NULL
+       WHERE k.created_at < $5::timestamptz
+       RETURNING key`,
+      [userId, key, fingerprint, now, expiredBefore],
     );
     if (claimed.length) return null;
     const [earlier] = await manager.query(`SELECT fingerprint, response FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [
@@ -57,7 +58,7 @@ export class IdempotencyStore implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async complete(manager: EntityManager, userId: string, key: string, response: unknown): Promise<void> {
-    await manager.query(`UPDATE idempotency_keys SET status = 200, response = $3::jsonb WHERE user_id = $1 AND key = $2`, [
+    await preparedQuery(manager, `UPDATE idempotency_keys SET status = 200, response = $3::jsonb WHERE user_id = $1 AND key = $2`, [
       userId,
       key,
       JSON.stringify(response),

@@ -76,10 +76,8 @@ export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArti
    */
   private async load(manager: EntityManager, articleId: string): Promise<{ state: Article | null; head: StreamHead }> {
     const streamId = articleStreamId(articleId);
-    const head = await this.store.head(manager, streamId);
-    if (head.version === 0) return { state: null, head };
-    const snapshot = await this.articles.load(manager, articleId);
-    if (snapshot && snapshot.version === head.version) return { state: snapshot, head };
+    const { head, snapshot } = await this.store.headWithSnapshot<Article>(manager, streamId, { table: this.articles.table, id: articleId });
+    if (head.version === 0 || snapshot) return { state: snapshot, head };
     const { events, head: read } = await this.store.readStream(manager, streamId);
     return { state: fold(events.map(toRecorded)), head: read };
   }
