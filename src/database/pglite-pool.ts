@@ -81,10 +81,10 @@ export class PGlitePool extends EventEmitter {
   }
 
   /** A one-off query on its own connection (pg.Pool#query). */
-  async query(text: string, params?: unknown[]): Promise<QueryResult> {
+  async query(query: string | { text: string; values?: unknown[] }, values?: unknown[]): Promise<QueryResult> {
     const { client, release } = await this.acquire();
     try {
-      return await client.query(text, params);
+      return await client.query(query, values);
     } finally {
       release();
     }

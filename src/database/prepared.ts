@@ -6,23 +6,23 @@ import { EntityManager, QueryFailedError } from 'typeorm';
  * call. For the hot statements only (the append, the head read, the user lookup): measured on the append, the same
  * statement went from 0.52× to 0.92× the raw INSERT baseline (docs/benchmarks.md). Parameterised like any query.
  *
- * It runs on the manager's own connection (the transaction's, or a pooled one for a bare manager) through
- * `QueryRunner.connect()`, which hands out the driver's client; errors come back as TypeORM's QueryFailedError,
- * as from `manager.query`.
+ * It runs on the manager's own connection (the transaction's, through `QueryRunner.connect()`, which hands out the
+ * driver's client), or for a bare manager on the driver's pool; errors come back as TypeORM's QueryFailedError, as
+ * from `manager.query`.
  */
 export async function preparedQuery<T = Record<string, unknown>>(manager: EntityManager, text: string, values: unknown[]): Promise<T[]> {
-  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
-  const own = !manager.queryRunner;
+  const config = { name: statementName(text), text, values };
   try {
-    const client: { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }> } = await runner.connect();
-    try {
-      return (await client.query({ name: statementName(text), text, values })).rows;
-    } catch (err) {
-      throw new QueryFailedError(text, values, err as Error);
-    }
-  } finally {
-    if (own) await runner.release();
+    if (manager.queryRunner) return (await ((await manager.queryRunner.connect()) as Queryable<T>).query(config)).rows;
+    // A bare manager: straight to the driver's pool (pg.Pool, or the embedded one), as TypeORM's query would go.
+    return (await (manager.connection.driver as unknown as { master: Queryable<T> }).master.query(config)).rows;
+  } catch (err) {
+    throw err instanceof QueryFailedError ? err : new QueryFailedError(text, values, err as Error);
   }
+}
+
+interface Queryable<T> {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }>;
 }
 
 const names = new Map<string, string>();

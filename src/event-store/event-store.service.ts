@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { EventSchemas } from './event-schemas';
 import {
+  AppendContext,
+  AppendWrites,
   EventMetadata,
   GlobalPosition,
   NewEvent,
@@ -117,6 +119,7 @@ export class EventStore {
     events: NewEvent[],
     metadata: EventMetadata,
     recordedAt: string,
+    writes?: AppendWrites,
   ): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     // Hash what is stored: the time as the database gives it back (ISO, milliseconds, UTC) and the data as JSON
@@ -147,8 +150,9 @@ export class EventStore {
     });
     const head = stored[stored.length - 1];
 
-    // One statement, so one round trip, and atomic on its own: move the ledger from the expected version (or
-    // create it), and insert the events only if it moved. Outside a transaction it commits by itself.
+    // One statement, so one round trip, and atomic on its own (outside a transaction it commits by itself): move the
+    // ledger from the expected version (or create it), insert the events only if it moved, and run the caller's
+    // writes (the inline projections) off the inserted events.
     const moveLedger =
       expectedVersion === 0
         ? `INSERT INTO streams (stream_id, version, head_hash, updated_at) VALUES ($1, $2, $3, $4::timestamptz)
@@ -158,15 +162,23 @@ export class EventStore {
     const rows = stored.map((e) => ({ version: e.version, type: e.type, schema_version: e.schemaVersion, data: e.data, hash: e.hash }));
     const params: unknown[] = [streamId, head.version, head.hash, recordedAt, JSON.stringify(rows), JSON.stringify(stored[0].metadata)];
     if (expectedVersion !== 0) params.push(expectedVersion);
+    const context: AppendContext = {
+      param: (value) => `$${params.push(value)}`,
+      appended: 'appended',
+    };
+    const also = (writes?.(stored, context) ?? []).map((sql, i) => `, write_${i} AS (${sql})`).join('');
     try {
       const inserted = await preparedQuery<{ version: number; position: string; transaction_id: string }>(
         manager,
-        `WITH moved AS (${moveLedger})
-         INSERT INTO events (stream_id, version, type, schema_version, data, metadata, recorded_at, hash)
-         SELECT moved.stream_id, e.version, e.type, e.schema_version, e.data, $6::jsonb, $4::timestamptz, e.hash
-           FROM moved, jsonb_to_recordset($5::jsonb) AS e(version int, type text, schema_version int, data jsonb, hash text)
-          ORDER BY e.version
-         RETURNING version, position, transaction_id`,
+        `WITH moved AS (${moveLedger}),
+         appended AS (
+           INSERT INTO events (stream_id, version, type, schema_version, data, metadata, recorded_at, hash)
+           SELECT moved.stream_id, e.version, e.type, e.schema_version, e.data, $6::jsonb, $4::timestamptz, e.hash
+             FROM moved, jsonb_to_recordset($5::jsonb) AS e(version int, type text, schema_version int, data jsonb, hash text)
+            ORDER BY e.version
+           RETURNING version, position, transaction_id
+         )${also}
+         SELECT version, position, transaction_id FROM appended`,
         params,
       );
       if (inserted.length !== stored.length) throw new WrongExpectedVersion(streamId, expectedVersion);

@@ -54,3 +54,20 @@ export class WrongExpectedVersion extends Error {
     this.name = 'WrongExpectedVersion';
   }
 }
+
+/** Builds statements that run inside an append's own statement (see EventStore.append). */
+export interface AppendContext {
+  /** Adds a parameter and returns its placeholder (`$n`). */
+  param(value: unknown): string;
+  /**
+   * The name of the relation of the events just inserted, with columns version and position; empty when the
+   * append did not happen (the stream had moved), so a statement that reads it writes nothing then.
+   */
+  readonly appended: string;
+}
+
+/**
+ * Writes that belong to an append (the inline projections): given the events as they will be stored (positions not
+ * yet known), data-modifying statements to run in the same SQL statement, so they commit with the events or not at all.
+ */
+export type AppendWrites = (events: StoredEvent[], context: AppendContext) => string[];

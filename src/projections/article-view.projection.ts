@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Article } from '../articles/domain/article';
-import type { StoredEvent } from '../event-store/event-store.types';
+import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
 import { appliedByVersion, ArticleChange, Projection } from './projection';
 
 /** The working state of every article: list and detail of GET /articles. */
@@ -22,13 +22,26 @@ export class ArticleViewProjection implements Projection {
   }
 
   async apply(manager: EntityManager, { after }: ArticleChange, table = this.table): Promise<void> {
-    await manager.query(
-      `INSERT INTO ${table} AS t (id, version, status, created_at, updated_at, state)
-       VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::jsonb)
-       ON CONFLICT (id) DO UPDATE
-         SET version = EXCLUDED.version, status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, state = EXCLUDED.state
-       WHERE t.version < EXCLUDED.version`,
-      [after.id, after.version, after.status, after.createdAt, after.updatedAt, JSON.stringify(after)],
-    );
+    await manager.query(this.upsert(table, `jsonb_to_recordset($1::jsonb) AS r(${COLUMNS})`), [JSON.stringify([row(after)])]);
+  }
+
+  /** Only the last state counts: each event's upsert would overwrite the one before. */
+  inline(changes: ArticleChange[], { param, appended }: AppendContext): string | null {
+    const last = changes[changes.length - 1];
+    if (!last) return null;
+    return this.upsert(this.table, `jsonb_to_recordset(${param(JSON.stringify([row(last.after)]))}::jsonb) AS r(${COLUMNS})
+      WHERE EXISTS (SELECT 1 FROM ${appended})`);
+  }
+
+  private upsert(table: string, source: string): string {
+    return `INSERT INTO ${table} AS t (id, version, status, created_at, updated_at, state)
+      SELECT r.id, r.version, r.status, r.created_at, r.updated_at, r.state FROM ${source}
+      ON CONFLICT (id) DO UPDATE
+        SET version = EXCLUDED.version, status = EXCLUDED.status, updated_at = EXCLUDED.updated_at, state = EXCLUDED.state
+      WHERE t.version < EXCLUDED.version`;
   }
 }
+
+const COLUMNS = 'id uuid, version int, status text, created_at timestamptz, updated_at timestamptz, state jsonb';
+
+const row = (a: Article) => ({ id: a.id, version: a.version, status: a.status, created_at: a.createdAt, updated_at: a.updatedAt, state: a });

@@ -5,7 +5,7 @@ import { toRecorded } from '../articles/domain/article.views';
 import { isArticleStream } from '../auth/user-events';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import { EventStore } from '../event-store/event-store.service';
-import { GlobalPosition, StoredEvent } from '../event-store/event-store.types';
+import { AppendWrites, GlobalPosition, StoredEvent } from '../event-store/event-store.types';
 import { ArticleChange, Projection, PROJECTIONS } from './projection';
 
 export interface ProjectionStatus {
@@ -18,7 +18,7 @@ export interface ProjectionStatus {
 }
 
 /**
- * Feeds the read models. Inline: in the append's transaction, so a 2xx means the next read shows it.
+ * Feeds the read models. Inline: in the append's own statement, so a 2xx means the next read shows it.
  * Catch-up: from the log in (transaction id, position) order, the rows and the checkpoint in one transaction,
  * one instance at a time (the checkpoint row is taken FOR UPDATE SKIP LOCKED). A projection that throws stops
  * at that event and says so; it is retried, never skipped.
@@ -36,17 +36,26 @@ export class ProjectionRunner {
     return this.projections.find((p) => p.name === name);
   }
 
-  /** Applies freshly appended events to every read model, inside the append's transaction. */
-  async projectInline(manager: EntityManager, events: StoredEvent[], before: Article | null): Promise<Article | null> {
-    let state = before;
-    for (const event of events) {
-      const recorded = toRecorded(event);
-      const after = evolve(state, recorded);
-      const change: ArticleChange = { event, recorded, before: state, after };
-      for (const projection of this.projections) await projection.apply(manager, change);
-      state = after;
-    }
-    return state;
+  /**
+   * The inline projections of an article's append, to run inside the append's own statement (EventStore.append's
+   * `writes`): every read model written in the same round trip as the events, committed with them or not at all.
+   * `result.after` is the article after the events, once the writes have been built.
+   */
+  inlineWrites(before: Article | null): { writes: AppendWrites; result: { after: Article | null } } {
+    const result: { after: Article | null } = { after: before };
+    const writes: AppendWrites = (events, context) => {
+      const changes: ArticleChange[] = [];
+      let state = before;
+      for (const event of events) {
+        const recorded = toRecorded(event);
+        const after = evolve(state, recorded);
+        changes.push({ event, recorded, before: state, after });
+        state = after;
+      }
+      result.after = state;
+      return this.projections.map((p) => p.inline(changes, context)).filter((sql): sql is string => sql !== null);
+    };
+    return { writes, result };
   }
 
   /** Applies freshly appended events of other streams (user management) inside their transaction. */

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { isArticleStream } from '../auth/user-events';
 import type { Article, RecordedArticleEvent } from '../articles/domain/article';
-import type { StoredEvent } from '../event-store/event-store.types';
+import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
 
 /** One event with the article before and after it: everything a read model needs to evolve. */
 export interface ArticleChange {
@@ -25,6 +25,12 @@ export interface Projection {
   /** Positions among `events` this projection has already applied to `table`. */
   applied(manager: EntityManager, events: StoredEvent[], table?: string): Promise<Set<number>>;
   apply(manager: EntityManager, change: ArticleChange, table?: string): Promise<void>;
+  /**
+   * The same writes for events being appended, as one data-modifying statement that runs inside the append's own
+   * statement (so they commit together): positions come from `context.appended`, and when that is empty (the
+   * append did not happen) it writes nothing. Null when these events change nothing here.
+   */
+  inline(changes: ArticleChange[], context: AppendContext): string | null;
   /** Events of streams other than articles (user management); projections that ignore them leave this out. */
   applyOther?(manager: EntityManager, event: StoredEvent, table?: string): Promise<void>;
 }

@@ -13,8 +13,9 @@ import { CommandResult, ExecuteArticleCommand, PreconditionFailed } from './arti
 const MAX_ATTEMPTS = 5;
 
 /**
- * Load, decide, append, project, remember the answer: one transaction. A conflicting writer without If-Match is
- * retried on the new state (the caller did not claim to have read a version); with If-Match it is a 412.
+ * Load (one read), decide (pure), append with every read model's writes (one statement), remember the answer when
+ * there is an Idempotency-Key. A conflicting writer without If-Match is retried on the new state (the caller did not
+ * claim to have read a version); with If-Match it is a 412.
  */
 @CommandHandler(ExecuteArticleCommand)
 export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArticleCommand> {
@@ -28,7 +29,7 @@ export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArti
   async execute({ articleId, command, envelope }: ExecuteArticleCommand): Promise<CommandResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.store.transaction(async (manager) => {
+        return await this.within(envelope, async (manager) => {
           if (envelope.idempotency) {
             const earlier = await this.idempotency.claim(manager, envelope.actor.id, envelope.idempotency, envelope.now);
             if (earlier) return { ...(earlier as CommandResult), replayed: true };
@@ -39,15 +40,16 @@ export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArti
           }
           const decided = decide(command, state, { now: envelope.now, actor: envelope.actor });
           const { id: actorId, username, roles } = envelope.actor;
-          const stored = await this.store.append(manager, head.streamId, head, decided, {
+          const { writes, result: projected } = this.projections.inlineWrites(state);
+          await this.store.append(manager, head.streamId, head, decided, {
             actorId,
             username,
             roles,
             correlationId: envelope.correlationId,
             causationId: envelope.commandId,
             ...(envelope.idempotency ? { idempotencyKey: envelope.idempotency.key } : {}),
-          }, envelope.now);
-          const after = (await this.projections.projectInline(manager, stored, state))!;
+          }, envelope.now, writes);
+          const after = projected.after!;
           const result: CommandResult = {
             articleId,
             version: after.version,
@@ -66,6 +68,15 @@ export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArti
         }
       }
     }
+  }
+
+  /**
+   * With an Idempotency-Key, the claim, the events and the remembered answer share one transaction. Without, none is
+   * needed: the read is one statement, and the append with its projections is another that commits on its own only
+   * if the stream is still where the read found it (two round trips in all).
+   */
+  private within<T>(envelope: ExecuteArticleCommand['envelope'], work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return envelope.idempotency ? this.store.transaction(work) : work(this.store.dataSource.manager);
   }
 
   /**
