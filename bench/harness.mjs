@@ -84,8 +84,9 @@ async function write(app, manager, articleId, appends, now) {
     for (let from = 0; from < events.length; from += 1000) {
       const chunk = events.slice(from, from + 1000);
       const metadata = { actorId: who.id, username: who.username, roles: who.roles, correlationId: randomUUID(), causationId: randomUUID() };
-      const stored = await store.append(manager, streamId, head, chunk, metadata, now);
-      state = await runner.projectInline(manager, stored, state);
+      const { writes, result } = runner.inlineWrites(state);
+      const stored = await store.append(manager, streamId, head, chunk, metadata, now, writes);
+      state = result.after;
       const last = stored[stored.length - 1];
       head = { streamId, version: last.version, hash: last.hash };
     }
@@ -132,7 +133,7 @@ async function longStreams(long, short) {
     const cmds = [[{ type: 'DraftArticle', data: { articleId: id, headline: seed.draft.headline, language: seed.draft.language, source: seed.draft.source, summary: null, body: seed.draft.body.slice(0, 3) } }, reporter]];
     for (let r = 1; r < n; r++) cmds.push([{ type: 'ReviseDraft', data: { changes: { summary: `long-stream revision ${r}` } } }, reporter]);
     const { appends, events } = plan(cmds, now);
-    // One transaction per 1000 events, so no transaction is huge.
+    // One append (with its inline projections) per 1000 events, so no statement is huge.
     let head = 0;
     let state = null;
     const { ProjectionRunner } = dist('projections/projection-runner.service.js');
@@ -140,13 +141,12 @@ async function longStreams(long, short) {
     const streamId = `article-${id}`;
     const all = appends.flatMap((a) => a.events);
     for (let from = 0; from < all.length; from += 1000) {
-      await store.transaction(async (m) => {
-        const metadata = { actorId: reporter.id, username: reporter.username, roles: reporter.roles, correlationId: randomUUID(), causationId: randomUUID() };
-        const stored = await store.append(m, streamId, head, all.slice(from, from + 1000), metadata, now);
-        state = await runner.projectInline(m, stored, state);
-        const last = stored[stored.length - 1];
-        head = { streamId, version: last.version, hash: last.hash };
-      });
+      const metadata = { actorId: reporter.id, username: reporter.username, roles: reporter.roles, correlationId: randomUUID(), causationId: randomUUID() };
+      const { writes, result } = runner.inlineWrites(state);
+      const stored = await store.append(store.dataSource.manager, streamId, head, all.slice(from, from + 1000), metadata, now, writes);
+      state = result.after;
+      const last = stored[stored.length - 1];
+      head = { streamId, version: last.version, hash: last.hash };
     }
     return { id, events };
   };
