@@ -26,7 +26,7 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     entities: [],
   };
   if (config.DATABASE_URL) {
-    return { ...base, url: config.DATABASE_URL, poolSize: 10, connectTimeoutMS: 5000, applicationName: 'masthead' };
+    return { ...base, url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, connectTimeoutMS: 5000, applicationName: 'masthead' };
   }
   ensureDirectory(config.dataDir);
   const unlock = lockDataDirectory(config.dataDir);
