@@ -71,20 +71,20 @@ export function ensureBuilt(): void {
  *   concurrency disabled at all three places that enforce it: the ledger's conditional UPDATE, UNIQUE (stream_id,
  *   version) on events, and the unique (article_id, version) index of the audit trail (which alone would still
  *   turn a duplicate into a 412).
- * - ack-before-commit (the crash suite must fail): the command handler answers as soon as the command is decided
- *   and holds its transaction open another second before committing, as a server that acknowledges writes before
- *   they are durable would.
+ * - ack-before-commit (the crash suite must fail): the command handler runs every command in a transaction, answers
+ *   as soon as the command is decided and written, and holds the transaction open another second before committing,
+ *   as a server that acknowledges writes before they are durable would.
  */
 const BREAKS: Record<string, [string, RegExp, string][]> = {
   'expected-version': [
-    [join('event-store', 'event-store.service.js'), /WHERE stream_id = \$1 AND version = \$2 RETURNING version/, 'WHERE stream_id = $1 AND $2::int IS NOT NULL RETURNING version'],
+    [join('event-store', 'event-store.service.js'), /WHERE stream_id = \$1 AND version = \$7 RETURNING stream_id/, 'WHERE stream_id = $1 AND $7::int IS NOT NULL RETURNING stream_id'],
     [join('migrations', '1764320000000-EventStore.js'), /,\s*CONSTRAINT events_stream_version UNIQUE \(stream_id, version\)/, ''],
     [join('migrations', '1764320000000-EventStore.js'), /CREATE UNIQUE INDEX audit_entry_article/, 'CREATE INDEX audit_entry_article'],
   ],
   'ack-before-commit': [
     [
       join('articles', 'commands', 'execute-article-command.handler.js'),
-      /return await this\.store\.transaction\(async \(manager\) => \{/,
+      /return await this\.within\(envelope, async \(manager\) => \{/,
       'return await ((work) => new Promise((ack, fail) => { this.store.transaction((m) => work(m, ack)).catch(fail); }))(async (manager, ack) => {',
     ],
     [join('articles', 'commands', 'execute-article-command.handler.js'), /(\n\s*)return result;(\n\s*\}\);)/, '$1ack(result); await new Promise((r) => setTimeout(r, 1000));$1return result;$2'],
