@@ -101,15 +101,17 @@ export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}):
   app.useGlobalPipes(new TextPipe(), validationPipe);
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Masthead')
-      .setDescription('Event-sourced publishing for newsrooms: every change an event, every version recoverable.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
+  // The OpenAPI document is built on the first /docs or /docs-json request (Swagger caches it), not at start-up.
+  const document = () =>
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Masthead')
+        .setDescription('Event-sourced publishing for newsrooms: every change an event, every version recoverable.')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }
