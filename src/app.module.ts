@@ -40,6 +40,7 @@ import { PublishedArticleProjection } from './projections/published-article.proj
 import { PublicationScheduler } from './scheduler/publication-scheduler.service';
 import { FeedQueries } from './publishing/feed.queries';
 import { PublishingController } from './publishing/publishing.controller';
+import { publishedCacheProviders } from './publishing/published-cache.listener';
 
 /** Providers shared by the HTTP service and the CLI: the event store, the domain's handlers, the read models. */
 export const CORE_PROVIDERS = [
@@ -108,7 +109,7 @@ export class AppModule {
       module: AppModule,
       imports: [...coreImports(config, runtime), TerminusModule, rateLimits(config)],
       controllers: [AuthController, ArticlesController, PublishedController, AuditController, EventStreamController, AdminController, HealthController, PublishingController],
-      providers: [...CORE_PROVIDERS, ProjectionDaemon, PublicationScheduler, FeedQueries, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: RateLimitGuard }],
+      providers: [...CORE_PROVIDERS, ProjectionDaemon, PublicationScheduler, FeedQueries, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: RateLimitGuard }, ...publishedCacheProviders(config)],
     };
   }
 }

@@ -10,6 +10,8 @@ import { AppModule, RuntimeOptions } from './app.module';
 import { AppConfig } from './config/config';
 import { problem, ProblemFilter } from './common/problem.filter';
 import { TextPipe, validationPipe } from './common/validation';
+import { PublishedCache } from './publishing/published-cache';
+import { servePublishedFromCache } from './publishing/published-cache.hook';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -97,6 +99,7 @@ export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}):
   // Security headers on every answer. The API speaks JSON; the reader-facing page sets its own CSP, and Swagger UI
   // needs inline scripts, so no global CSP here.
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } });
+  servePublishedFromCache(adapter.getInstance(), app.get(PublishedCache));
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(new TextPipe(), validationPipe);
   app.enableShutdownHooks();

@@ -77,6 +77,18 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1024)
   NEWSROOM_BODY_LIMIT: number = 1048576;
+
+  /** Rendered published articles kept in memory per instance (the JSON, the page, ninjs); 0 turns the cache off. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 1000 : Number(value)))
+  @IsInt()
+  @Min(0)
+  NEWSROOM_PUBLISHED_CACHE_ENTRIES: number = 1000;
+
+  /** The same cache's limit in MiB of rendered bytes. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 64 : Number(value)))
+  @IsInt()
+  @Min(1)
+  NEWSROOM_PUBLISHED_CACHE_MB: number = 64;
 }
 
 export type AppConfig = EnvironmentVariables & { dataDir: string; embedded: boolean; production: boolean };

@@ -90,6 +90,29 @@ export class PGlitePool extends EventEmitter {
     }
   }
 
+  /**
+   * LISTEN on the embedded database: PGlite delivers notifications only through its instance's listen(). Taken under
+   * the mutex so the LISTEN does not land inside (and roll back with) another holder's open transaction.
+   */
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    const { release } = await this.acquire();
+    let unlisten: () => Promise<void>;
+    try {
+      unlisten = await this.db.listen(channel, onNotify);
+    } finally {
+      release();
+    }
+    return async () => {
+      if (this.ended) return;
+      const held = await this.acquire();
+      try {
+        await unlisten();
+      } finally {
+        held.release();
+      }
+    };
+  }
+
   end(callback?: (err?: Error) => void): Promise<void> {
     const done = (async () => {
       if (this.ended) return;

@@ -7,11 +7,13 @@ import { gone } from '../articles/http/published.controller';
 import { Public } from '../auth/roles';
 import { Clock } from '../common/clock';
 import { etag, noneMatch } from '../common/http';
+import type { publishedView } from '../articles/domain/article.views';
 import { problem } from '../common/problem.filter';
 import { PAGE_CONTENT_SECURITY_POLICY, renderArticlePage, renderNotFoundPage, renderWithdrawnPage } from './article-page';
 import { renderAtomFeed } from './atom';
 import { FeedQueries } from './feed.queries';
 import { toNinjs } from './ninjs';
+import { PublishedCache, RenderedArticle, sendRendered } from './published-cache';
 
 export const FEED_SIZE = 50;
 
@@ -27,6 +29,36 @@ export function baseUrlOf(request: FastifyRequest): string {
   return `${request.protocol === 'https' ? 'https' : 'http'}://${safe}`;
 }
 
+type PublishedDocument = NonNullable<ReturnType<typeof publishedView>>;
+
+/** GET /news/{id} for a published article: the page, with the headers of every page answer. */
+export function renderedPage(document: PublishedDocument, baseUrl: string): RenderedArticle {
+  return {
+    etag: etag(document.version),
+    headers: [
+      ['Content-Type', 'text/html; charset=utf-8'],
+      ['Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY],
+      ['X-Content-Type-Options', 'nosniff'],
+      ['ETag', etag(document.version)],
+      ['Cache-Control', 'public, max-age=60'],
+    ],
+    bodyHeaders: [],
+    body: Buffer.from(renderArticlePage(document, { baseUrl })),
+  };
+}
+
+/** GET /published/{id}/ninjs for a published article. */
+export function renderedNinjs(document: PublishedDocument, baseUrl: string): RenderedArticle {
+  return {
+    etag: etag(document.version),
+    headers: [
+      ['ETag', etag(document.version)],
+      ['Cache-Control', 'public, max-age=0, must-revalidate'],
+    ],
+    bodyHeaders: [['Content-Type', 'application/json; charset=utf-8']],
+    body: Buffer.from(JSON.stringify(toNinjs(document, baseUrl))),
+  };
+}
 
 /** What readers and partner systems get: the article page, ninjs and the Atom feed. Public, no token. */
 @ApiTags('published')
@@ -36,6 +68,7 @@ export class PublishingController {
     private readonly queries: ArticleQueries,
     private readonly feeds: FeedQueries,
     private readonly clock: Clock,
+    private readonly cache: PublishedCache,
   ) {}
 
   private async withdrawal(id: string) {
@@ -47,16 +80,14 @@ export class PublishingController {
   @Public()
   @ApiOperation({ summary: 'The published article as IPTC ninjs 2.1' })
   async ninjs(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const ticket = this.cache.ticket(id);
     const row = await this.queries.published(id);
     if (!row?.document) throw neverPublished();
     if (row.status === 'withdrawn') throw gone(await this.withdrawal(id));
-    const tag = etag(row.document.version);
-    reply.header('ETag', tag).header('Cache-Control', 'public, max-age=0, must-revalidate');
-    if (noneMatch(request, tag)) return reply.status(304).send();
-    return reply
-      .status(200)
-      .header('Content-Type', 'application/json; charset=utf-8')
-      .send(JSON.stringify(toNinjs(row.document, baseUrlOf(request))));
+    const baseUrl = baseUrlOf(request);
+    const rendered = renderedNinjs(row.document, baseUrl);
+    this.cache.store(ticket, 'ninjs', baseUrl, rendered);
+    return sendRendered(request, reply, rendered);
   }
 
   @Get('news/:id')
@@ -64,6 +95,7 @@ export class PublishingController {
   @ApiProduces('text/html')
   @ApiOperation({ summary: 'The article page (HTML with schema.org NewsArticle); 410 page when withdrawn' })
   async page(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const ticket = this.cache.ticket(id);
     const row = await this.queries.published(id);
     reply
       .header('Content-Type', 'text/html; charset=utf-8')
@@ -77,10 +109,10 @@ export class PublishingController {
         .header('Cache-Control', 'public, max-age=60')
         .send(renderWithdrawnPage({ language: row.document.language, reason: withdrawal?.reason ?? null, at: withdrawal?.at ?? null }));
     }
-    const tag = etag(row.document.version);
-    reply.header('ETag', tag).header('Cache-Control', 'public, max-age=60');
-    if (noneMatch(request, tag)) return reply.status(304).send();
-    return reply.status(200).send(renderArticlePage(row.document, { baseUrl: baseUrlOf(request) }));
+    const baseUrl = baseUrlOf(request);
+    const rendered = renderedPage(row.document, baseUrl);
+    this.cache.store(ticket, 'page', baseUrl, rendered);
+    return sendRendered(request, reply, rendered);
   }
 
   @Get('feeds/published.atom')

@@ -11,6 +11,7 @@ import { problem } from '../../common/problem.filter';
 import { ArticleQueries, BadCursor, UUID } from '../article-queries.service';
 import { CommandResult, ExecuteArticleCommand } from '../commands/article-command';
 import type { ArticleCommand } from '../domain/article.decide';
+import { PublishedCache } from '../../publishing/published-cache';
 import { workingView } from '../domain/article.views';
 import {
   AddBylineDto,
@@ -41,6 +42,7 @@ export class ArticlesController {
     private readonly commands: CommandBus,
     private readonly queries: ArticleQueries,
     private readonly clock: Clock,
+    private readonly published: PublishedCache,
   ) {}
 
   /** Runs a command and writes the answer: status, ETag, idempotent replay header. */
@@ -61,7 +63,13 @@ export class ArticlesController {
       expectedVersion: ifMatch(req, opts.ifMatch),
       idempotency: idempotency(req, opts.body),
     };
-    const result = await this.commands.execute(new ExecuteArticleCommand(articleId, command, envelope));
+    let result: CommandResult;
+    try {
+      result = await this.commands.execute(new ExecuteArticleCommand(articleId, command, envelope));
+    } finally {
+      // Read-your-write on this instance without waiting for the notification (even after an error: it may have committed).
+      this.published.evict(articleId);
+    }
     reply.status(opts.status).header('ETag', etag(result.version));
     if (result.replayed) reply.header('Idempotent-Replayed', 'true');
     return result;

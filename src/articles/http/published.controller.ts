@@ -2,11 +2,12 @@ import { Controller, Get, GoneException, HttpException, NotFoundException, Param
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/roles';
-import { etag, noneMatch } from '../../common/http';
+import { etag } from '../../common/http';
 import { problem } from '../../common/problem.filter';
 import { ArticleQueries } from '../article-queries.service';
 import { publishedView } from '../domain/article.views';
 import { ArticleAtQuery } from './article.dto';
+import { PublishedCache, RenderedArticle, sendRendered } from '../../publishing/published-cache';
 
 const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
 
@@ -18,11 +19,30 @@ export function gone(withdrawal: { reason: string; at: string } | null | undefin
   );
 }
 
+/** GET /published/{id} for a published article. Unchanged until the next public event: a client with it gets 304. */
+export function renderedDocument(document: NonNullable<ReturnType<typeof publishedView>>): RenderedArticle {
+  return {
+    etag: etag(document.version),
+    headers: [
+      ['ETag', etag(document.version)],
+      ['Cache-Control', 'public, max-age=0, must-revalidate'],
+    ],
+    bodyHeaders: [['Content-Type', 'application/json; charset=utf-8']],
+    body: Buffer.from(JSON.stringify(document)),
+  };
+}
+
+/** The document carries no link, so one entry serves every origin. */
+export const ANY_ORIGIN = '';
+
 /** What readers see: public, no token. */
 @ApiTags('published')
 @Controller('published')
 export class PublishedController {
-  constructor(private readonly queries: ArticleQueries) {}
+  constructor(
+    private readonly queries: ArticleQueries,
+    private readonly cache: PublishedCache,
+  ) {}
 
   @Get(':id')
   @Public()
@@ -34,16 +54,15 @@ export class PublishedController {
       if (article.status === 'withdrawn') throw gone(article.withdrawal);
       return reply.send(publishedView(article));
     }
+    const ticket = this.cache.ticket(id);
     const row = await this.queries.published(id);
     if (!row?.document) throw neverPublished();
     if (row.status === 'withdrawn') {
       const article = await this.queries.current(id);
       throw gone(article?.withdrawal);
     }
-    const tag = etag(row.document.version);
-    reply.header('ETag', tag).header('Cache-Control', 'public, max-age=0, must-revalidate');
-    // Unchanged until the next public event: a client that has this version gets 304 and no body.
-    if (noneMatch(request, tag)) return reply.status(304).send();
-    return reply.send(row.document);
+    const rendered = renderedDocument(row.document);
+    this.cache.store(ticket, 'document', ANY_ORIGIN, rendered);
+    return sendRendered(request, reply, rendered);
   }
 }
