@@ -27,6 +27,7 @@ async function appContext() {
     NEWSROOM_JWT_SECRET: JWT_SECRET,
     NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LOG_LEVEL: 'warn',
+    NEWSROOM_PROJECTION_DAEMON: 'off',
   });
   return NestFactory.createApplicationContext(CliModule.register(appConfig), { logger: ['error', 'warn'] });
 }

@@ -116,6 +116,7 @@ export class ProjectionRebuilder {
       const manager = this.store.dataSource.manager;
       let after: GlobalPosition = START;
       let next = this.store.readAll(manager, after, PAGE);
+      let writing: Promise<void> = Promise.resolve();
       for (;;) {
         const events = await next;
         if (!events.length) break;
@@ -123,9 +124,14 @@ export class ProjectionRebuilder {
         after = { transactionId: last.transactionId, position: last.position };
         next = this.store.readAll(manager, after, PAGE);
         next.catch(() => undefined); // awaited on the next turn; a failure here must not go unhandled meanwhile
-        await this.project(manager, folder, ordered, events, shadow);
-        progress(events.length);
+        const batches = await this.fold(manager, folder, ordered, events);
+        // The previous page's writes ran while this one was folded; one page in flight at a time. Order between
+        // pages does not matter: upserts only move a row forward, inserts of entries ignore duplicates.
+        await writing;
+        writing = Promise.all(batches.map((b) => b.write(manager, shadow(b.projection)))).then(() => progress(events.length));
+        writing.catch(() => undefined);
       }
+      await writing;
 
       await this.store.transaction(async (m) => {
         // The live checkpoints first, then the tables: the background catch-up takes them in that order too.
@@ -137,7 +143,7 @@ export class ProjectionRebuilder {
           if (!events.length) break;
           const last = events[events.length - 1];
           after = { transactionId: last.transactionId, position: last.position };
-          await this.project(m, folder, ordered, events, shadow);
+          for (const batch of await this.fold(m, folder, ordered, events)) await batch.write(m, shadow(batch.projection));
           progress(events.length);
         }
         for (const p of ordered) {
@@ -174,14 +180,8 @@ export class ProjectionRebuilder {
     }
   }
 
-  /** One page of events into every projection's shadow: each event folded once, each touched row written once. */
-  private async project(
-    manager: EntityManager,
-    folder: ChangeFolder,
-    projections: Projection[],
-    events: StoredEvent[],
-    table: (p: Projection) => string,
-  ): Promise<void> {
+  /** One page of events folded for every projection: each event evolved once, each touched row kept once. */
+  private async fold(manager: EntityManager, folder: ChangeFolder, projections: Projection[], events: StoredEvent[]): Promise<RowBatch[]> {
     const batches = projections.map((p) => new RowBatch(p));
     for (const event of events) {
       if (!isArticleStream(event.streamId)) {
@@ -191,7 +191,7 @@ export class ProjectionRebuilder {
       const change = await folder.change(manager, event);
       for (const batch of batches) batch.add(batch.projection.row(change));
     }
-    for (const batch of batches) await batch.write(manager, table(batch.projection));
+    return batches;
   }
 
   /** Makes the live table equal to the shadow by replacing only the rows that differ. */
@@ -205,9 +205,14 @@ export class ProjectionRebuilder {
     );
   }
 
-  /** An order-stable digest of a table's rows: the md5 of every row's md5, in key order. */
+  /**
+   * An order-stable digest of a table's rows: each row hashed by its column types' own hash functions (no text
+   * rendering of jsonb, which costs more than the rebuild's reads), the hashes joined in key order, then md5.
+   */
   async checksum(manager: EntityManager, table: string, key: string): Promise<string> {
-    const [row] = await manager.query(`SELECT md5(COALESCE(string_agg(md5(t::text), '' ORDER BY t.${key}), '')) AS sum FROM ${table} t`);
+    const [row] = await manager.query(
+      `SELECT md5(COALESCE(string_agg(hash_record_extended(t, 0)::text, ',' ORDER BY t.${key}), '')) AS sum FROM ${table} t`,
+    );
     return row.sum;
   }
 }
