@@ -110,6 +110,15 @@ describe('projection rebuild (int)', () => {
     for (const [, position] of await checkpoints()) expect(position).toBe(await lastPosition());
   });
 
+  it('runs rebuilds started together one after the other (they share the shadow tables)', async () => {
+    const rebuilder = t.app.get(ProjectionRebuilder);
+    const [all, audit] = await Promise.all([rebuilder.rebuildAll(), rebuilder.rebuild('audit')]);
+    expect([...all, audit].map((j) => [j.projection, j.status, j.identical])).toEqual([
+      ...TABLES.map((p) => [p.name, 'succeeded', true]),
+      ['audit', 'succeeded', true],
+    ]);
+  });
+
   it('catch-up from the log, many events per statement, gives the tables the inline path wrote', async () => {
     const inline = await dump();
     expect(inline.published_article.length).toBeGreaterThan(0);

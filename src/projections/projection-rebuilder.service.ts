@@ -37,6 +37,8 @@ const PAGE = 2000;
 export class ProjectionRebuilder {
   private readonly logger = new Logger(ProjectionRebuilder.name);
   private readonly jobs = new Map<string, RebuildJob>();
+  /** Rebuilds in this process run one after another: they share the shadow tables' names. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: EventStore,
@@ -92,7 +94,13 @@ export class ProjectionRebuilder {
     return job;
   }
 
-  private async run(projections: Projection[], jobs: RebuildJob[], onProgress?: () => void): Promise<void> {
+  private run(projections: Projection[], jobs: RebuildJob[], onProgress?: () => void): Promise<void> {
+    const done = this.queue.then(() => this.replay(projections, jobs, onProgress));
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  private async replay(projections: Projection[], jobs: RebuildJob[], onProgress?: () => void): Promise<void> {
     const shadow = (p: Projection) => `${p.table}_rebuild`;
     const folder = new ChangeFolder(this.store, 1_000_000);
     const progress = (n: number) => {
