@@ -29,10 +29,10 @@ describe('a failing projection', () => {
     // Pretend the audit trail is empty (as in a rebuild) and that its code has a bug for one event.
     await db.query(`DELETE FROM audit_entry`);
     await db.query(`UPDATE projection_checkpoints SET transaction_id = '0', position = 0 WHERE name = 'audit'`);
-    const realApply = audit.apply.bind(audit);
-    const apply = jest.spyOn(audit, 'apply').mockImplementation(async (manager, change, table) => {
+    const realRow = audit.row.bind(audit);
+    const row = jest.spyOn(audit, 'row').mockImplementation((change) => {
       if (change.event.position === poison) throw new Error(`cannot summarise event ${poison}`);
-      return realApply(manager, change, table);
+      return realRow(change);
     });
 
     await expect(runner.catchUp(audit)).rejects.toThrow(`cannot summarise event ${poison}`);
@@ -43,7 +43,7 @@ describe('a failing projection', () => {
     const [{ count: stuck }] = await db.query(`SELECT count(*) AS count FROM audit_entry WHERE position >= $1`, [poison]);
     expect(Number(stuck)).toBe(0); // nothing at or past the poison event: it stopped, it did not skip
 
-    apply.mockRestore(); // the fix is deployed
+    row.mockRestore(); // the fix is deployed
     await runner.catchUp(audit);
     const healed = (await t.http().get('/admin/projections').set(bearer(t.adminToken)).expect(200)).body.find((p: { name: string }) => p.name === 'audit');
     expect(healed).toMatchObject({ status: 'running', error: null, lagEvents: 0 });

@@ -6,7 +6,7 @@ import { ROLES, Role } from '../auth/roles';
 import { SYSTEM_ACTOR } from '../auth/user-events';
 import { UsersService } from '../auth/users.service';
 import { validateEnvironment } from '../config/config';
-import { ProjectionRebuilder } from '../projections/projection-rebuilder.service';
+import { ProjectionRebuilder, RebuildJob } from '../projections/projection-rebuilder.service';
 import { ProjectionRunner } from '../projections/projection-runner.service';
 import { CliModule } from './cli.module';
 
@@ -56,16 +56,18 @@ async function main(argv: string[]): Promise<number> {
   const app = await NestFactory.createApplicationContext(CliModule.register(config), { bufferLogs: true, logger: ['error', 'warn'] });
   try {
     if (command === 'replay') {
-      const runner = app.get(ProjectionRunner);
-      await runner.ensureCheckpoints();
-      const names = values.projection ? [values.projection] : runner.projections.map((p) => p.name);
+      await app.get(ProjectionRunner).ensureCheckpoints();
       const rebuilder = app.get(ProjectionRebuilder);
+      const bar = progress(values.projection ?? 'replay');
+      const follow = (j: RebuildJob) => bar(j.eventsProcessed, j.eventsTotal, j.status !== 'running');
+      // All projections in one pass over the log, or the one asked for.
+      const jobs = values.projection
+        ? [await rebuilder.rebuild(values.projection, follow)]
+        : await rebuilder.rebuildAll((all) => follow(all[0]));
       let ok = true;
-      for (const projection of names) {
-        const bar = progress(projection);
-        const job = await rebuilder.rebuild(projection, (j) => bar(j.eventsProcessed, j.eventsTotal, j.status !== 'running'));
+      for (const job of jobs) {
         console.log(
-          `${projection}: ${job.eventsProcessed} events replayed; checksum rebuilt ${job.rebuiltChecksum} ${job.identical ? '=' : '≠'} live ${job.liveChecksum}`,
+          `${job.projection}: ${job.eventsProcessed} events replayed; checksum rebuilt ${job.rebuiltChecksum} ${job.identical ? '=' : '≠'} live ${job.liveChecksum}`,
         );
         ok &&= job.identical === true;
       }

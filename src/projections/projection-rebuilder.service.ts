@@ -1,8 +1,11 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { isArticleStream } from '../auth/user-events';
 import { EventStore } from '../event-store/event-store.service';
-import { Projection } from './projection';
+import { GlobalPosition, START, StoredEvent } from '../event-store/event-store.types';
+import { ChangeFolder } from './change-folder';
+import { columnNames, Projection, RowBatch } from './projection';
 import { ProjectionRunner } from './projection-runner.service';
 
 export interface RebuildJob {
@@ -13,22 +16,29 @@ export interface RebuildJob {
   eventsTotal: number;
   startedAt: string;
   finishedAt: string | null;
-  /** md5 of the live table just before the swap, and of the rebuilt one: equal when replay matches the live path. */
+  /** Checksums of the live table just before the repair, and of the rebuilt one: equal when replay matches the live path. */
   liveChecksum: string | null;
   rebuiltChecksum: string | null;
   identical: boolean | null;
   error: string | null;
 }
 
+/** Events read per page of a rebuild; the next page is fetched while this one is folded and written. */
+const PAGE = 2000;
+
 /**
- * Blue/green rebuild: replay the log into a shadow copy of the table while the live one keeps answering, then,
- * under a short exclusive lock, catch the shadow up with what was appended meanwhile, compare checksums and copy
- * it over the live table in one transaction. Readers wait for that moment at most; they never see a half table.
+ * Rebuild by replay and repair: one pass over the log folds every event once and feeds every projection being
+ * rebuilt, each touched row written once per page, into shadow tables (unlogged, primary key only) while the live
+ * tables keep answering. Then, under a short exclusive lock on the live tables, the shadows catch up with what
+ * was appended meanwhile and are compared with the live tables by checksum: where they agree the live table is not
+ * touched; where they differ only the rows that differ are replaced (the live table, its indexes and triggers stay).
  */
 @Injectable()
 export class ProjectionRebuilder {
   private readonly logger = new Logger(ProjectionRebuilder.name);
   private readonly jobs = new Map<string, RebuildJob>();
+  /** Rebuilds in this process run one after another: they share the shadow tables' names. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: EventStore,
@@ -46,7 +56,7 @@ export class ProjectionRebuilder {
     const running = [...this.jobs.values()].find((j) => j.projection === name && j.status === 'running');
     if (running) return running;
     const job = this.newJob(name);
-    this.run(projection, job).catch(() => undefined);
+    this.run([projection], [job]).catch(() => undefined);
     return job;
   }
 
@@ -54,8 +64,16 @@ export class ProjectionRebuilder {
     const projection = this.runner.get(name);
     if (!projection) throw new Error(`no projection named ${name}; known: ${this.runner.projections.map((p) => p.name).join(', ')}`);
     const job = this.newJob(name);
-    await this.run(projection, job, onProgress);
+    await this.run([projection], [job], onProgress && (() => onProgress(job)));
     return job;
+  }
+
+  /** Every projection in one pass over the log; one job each. */
+  async rebuildAll(onProgress?: (jobs: RebuildJob[]) => void): Promise<RebuildJob[]> {
+    const projections = this.runner.projections;
+    const jobs = projections.map((p) => this.newJob(p.name));
+    await this.run(projections, jobs, onProgress && (() => onProgress(jobs)));
+    return jobs;
   }
 
   private newJob(name: string): RebuildJob {
@@ -76,62 +94,133 @@ export class ProjectionRebuilder {
     return job;
   }
 
-  private async run(projection: Projection, job: RebuildJob, onProgress?: (job: RebuildJob) => void): Promise<void> {
-    const shadow = `${projection.table}_rebuild`;
-    const checkpoint = `${projection.name}:rebuild`;
+  private run(projections: Projection[], jobs: RebuildJob[], onProgress?: () => void): Promise<void> {
+    const done = this.queue.then(() => this.replay(projections, jobs, onProgress));
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  private async replay(projections: Projection[], jobs: RebuildJob[], onProgress?: () => void): Promise<void> {
+    const shadow = (p: Projection) => `${p.table}_rebuild`;
+    const folder = new ChangeFolder(this.store, 1_000_000);
+    const progress = (n: number) => {
+      for (const job of jobs) job.eventsProcessed += n;
+      onProgress?.();
+    };
+    // Live tables in the order an append writes them, so an append and this rebuild never wait on each other crosswise.
+    const ordered = this.runner.projections.filter((p) => projections.includes(p));
     try {
       const [{ total }] = await this.store.dataSource.query(`SELECT count(*) AS total FROM events`);
-      job.eventsTotal = Number(total);
+      for (const job of jobs) job.eventsTotal = Number(total);
       await this.store.transaction(async (m) => {
-        await m.query(`DROP TABLE IF EXISTS ${shadow}`);
-        await m.query(`CREATE TABLE ${shadow} (LIKE ${projection.table} INCLUDING ALL)`);
-        await m.query(
-          `INSERT INTO projection_checkpoints (name, status) VALUES ($1, 'rebuilding')
-           ON CONFLICT (name) DO UPDATE SET transaction_id = '0', position = 0, status = 'rebuilding', error = NULL, updated_at = now()`,
-          [checkpoint],
-        );
+        for (const p of ordered) {
+          await m.query(`DROP TABLE IF EXISTS ${shadow(p)}`);
+          await m.query(`CREATE UNLOGGED TABLE ${shadow(p)} (LIKE ${p.table} INCLUDING DEFAULTS)`);
+          await m.query(`ALTER TABLE ${shadow(p)} ADD PRIMARY KEY (${p.key})`);
+        }
       });
-      await this.runner.catchUp(projection, (n) => {
-        job.eventsProcessed = n;
-        onProgress?.(job);
-      }, shadow, checkpoint);
+
+      // The pass: pages read ahead while the current one is folded and written.
+      const manager = this.store.dataSource.manager;
+      let after: GlobalPosition = START;
+      let next = this.store.readAll(manager, after, PAGE);
+      let writing: Promise<void> = Promise.resolve();
+      for (;;) {
+        const events = await next;
+        if (!events.length) break;
+        const last = events[events.length - 1];
+        after = { transactionId: last.transactionId, position: last.position };
+        next = this.store.readAll(manager, after, PAGE);
+        next.catch(() => undefined); // awaited on the next turn; a failure here must not go unhandled meanwhile
+        const batches = await this.fold(manager, folder, ordered, events);
+        // The previous page's writes ran while this one was folded; one page in flight at a time. Order between
+        // pages does not matter: upserts only move a row forward, inserts of entries ignore duplicates.
+        await writing;
+        writing = Promise.all(batches.map((b) => b.write(manager, shadow(b.projection)))).then(() => progress(events.length));
+        writing.catch(() => undefined);
+      }
+      await writing;
 
       await this.store.transaction(async (m) => {
-        // The live checkpoint first, then the table: the background catch-up takes them in that order too.
-        await m.query(`SELECT 1 FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, [projection.name]);
-        await m.query(`LOCK TABLE ${projection.table} IN EXCLUSIVE MODE`);
-        // What was appended while we replayed: committed events the shadow has not seen yet.
-        job.eventsProcessed += await this.runner.catchUpWith(m, projection, shadow, checkpoint);
-        job.liveChecksum = await this.checksum(m, projection.table, projection.key);
-        job.rebuiltChecksum = await this.checksum(m, shadow, projection.key);
-        job.identical = job.liveChecksum === job.rebuiltChecksum;
-        await m.query(`DELETE FROM ${projection.table}`);
-        await m.query(`INSERT INTO ${projection.table} SELECT * FROM ${shadow}`);
-        await m.query(`DROP TABLE ${shadow}`);
-        await m.query(
-          `UPDATE projection_checkpoints SET (transaction_id, position, status, error, updated_at) =
-             (SELECT transaction_id, position, 'running', NULL, now() FROM projection_checkpoints WHERE name = $2)
-           WHERE name = $1`,
-          [projection.name, checkpoint],
-        );
-        await m.query(`DELETE FROM projection_checkpoints WHERE name = $1`, [checkpoint]);
+        // The live checkpoints first, then the tables: the background catch-up takes them in that order too.
+        await m.query(`SELECT 1 FROM projection_checkpoints WHERE name = ANY($1) ORDER BY name FOR UPDATE`, [ordered.map((p) => p.name)]);
+        for (const p of ordered) await m.query(`LOCK TABLE ${p.table} IN EXCLUSIVE MODE`);
+        // What was appended while we replayed: committed events the shadows have not seen yet.
+        for (;;) {
+          const events = await this.store.readAll(m, after, PAGE);
+          if (!events.length) break;
+          const last = events[events.length - 1];
+          after = { transactionId: last.transactionId, position: last.position };
+          for (const batch of await this.fold(m, folder, ordered, events)) await batch.write(m, shadow(batch.projection));
+          progress(events.length);
+        }
+        for (const p of ordered) {
+          const job = jobs[projections.indexOf(p)];
+          job.liveChecksum = await this.checksum(m, p.table, p.key);
+          job.rebuiltChecksum = await this.checksum(m, shadow(p), p.key);
+          job.identical = job.liveChecksum === job.rebuiltChecksum;
+          if (!job.identical) await this.repair(m, p, shadow(p));
+          await m.query(`DROP TABLE ${shadow(p)}`);
+          await m.query(
+            `INSERT INTO projection_checkpoints (name, transaction_id, position, status, error, updated_at)
+             VALUES ($1, $2::xid8, $3, 'running', NULL, now())
+             ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position,
+               status = 'running', error = NULL, updated_at = now()`,
+            [p.name, after.transactionId, after.position],
+          );
+        }
       });
-      job.status = 'succeeded';
-      if (!job.identical) this.logger.warn({ job }, 'rebuilt projection differs from the live one; the rebuilt one is now live');
+      for (const job of jobs) {
+        job.status = 'succeeded';
+        if (!job.identical) this.logger.warn({ job }, 'rebuilt projection differs from the live one; the rows that differ were replaced');
+      }
     } catch (err) {
-      job.status = 'failed';
-      job.error = err instanceof Error ? err.message : String(err);
-      this.logger.error({ job }, 'projection rebuild failed; the live table is unchanged');
+      for (const job of jobs) {
+        job.status = 'failed';
+        job.error = err instanceof Error ? err.message : String(err);
+      }
+      this.logger.error({ jobs }, 'projection rebuild failed; the live tables are unchanged');
+      for (const p of ordered) await this.store.dataSource.query(`DROP TABLE IF EXISTS ${shadow(p)}`).catch(() => undefined);
       throw err;
     } finally {
-      job.finishedAt = new Date().toISOString();
-      onProgress?.(job);
+      for (const job of jobs) job.finishedAt = new Date().toISOString();
+      onProgress?.();
     }
   }
 
-  /** An order-stable digest of a table's rows. */
+  /** One page of events folded for every projection: each event evolved once, each touched row kept once. */
+  private async fold(manager: EntityManager, folder: ChangeFolder, projections: Projection[], events: StoredEvent[]): Promise<RowBatch[]> {
+    const batches = projections.map((p) => new RowBatch(p));
+    for (const event of events) {
+      if (!isArticleStream(event.streamId)) {
+        for (const batch of batches) batch.add(batch.projection.rowOther?.(event) ?? null);
+        continue;
+      }
+      const change = await folder.change(manager, event);
+      for (const batch of batches) batch.add(batch.projection.row(change));
+    }
+    return batches;
+  }
+
+  /** Makes the live table equal to the shadow by replacing only the rows that differ. */
+  private async repair(manager: EntityManager, p: Projection, shadow: string): Promise<void> {
+    const names = columnNames(p.columns);
+    await manager.query(`DELETE FROM ${p.table} l WHERE NOT EXISTS (SELECT 1 FROM ${shadow} s WHERE s.${p.key} = l.${p.key})`);
+    await manager.query(
+      `INSERT INTO ${p.table} SELECT s.* FROM ${shadow} s LEFT JOIN ${p.table} l ON l.${p.key} = s.${p.key}
+        WHERE l.${p.key} IS NULL OR l::text <> s::text
+       ON CONFLICT (${p.key}) DO UPDATE SET ${names.filter((n) => n !== p.key).map((n) => `${n} = EXCLUDED.${n}`).join(', ')}`,
+    );
+  }
+
+  /**
+   * An order-stable digest of a table's rows: each row hashed by its column types' own hash functions (no text
+   * rendering of jsonb, which costs more than the rebuild's reads), the hashes joined in key order, then md5.
+   */
   async checksum(manager: EntityManager, table: string, key: string): Promise<string> {
-    const [row] = await manager.query(`SELECT md5(COALESCE(string_agg(t::text, E'\\n' ORDER BY t.${key}), '')) AS sum FROM ${table} t`);
+    const [row] = await manager.query(
+      `SELECT md5(COALESCE(string_agg(hash_record_extended(t, 0)::text, ',' ORDER BY t.${key}), '')) AS sum FROM ${table} t`,
+    );
     return row.sum;
   }
 }

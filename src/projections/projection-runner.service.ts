@@ -6,7 +6,8 @@ import { isArticleStream } from '../auth/user-events';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import { EventStore } from '../event-store/event-store.service';
 import { AppendWrites, GlobalPosition, StoredEvent } from '../event-store/event-store.types';
-import { ArticleChange, Projection, PROJECTIONS } from './projection';
+import { ChangeFolder } from './change-folder';
+import { ArticleChange, Projection, PROJECTIONS, RowBatch, writeRows } from './projection';
 
 export interface ProjectionStatus {
   name: string;
@@ -26,11 +27,14 @@ export interface ProjectionStatus {
 @Injectable()
 export class ProjectionRunner {
   private readonly logger = new Logger(ProjectionRunner.name);
+  private readonly folder: ChangeFolder;
 
   constructor(
     private readonly store: EventStore,
     @Inject(PROJECTIONS) readonly projections: Projection[],
-  ) {}
+  ) {
+    this.folder = new ChangeFolder(store);
+  }
 
   get(name: string): Projection | undefined {
     return this.projections.find((p) => p.name === name);
@@ -60,7 +64,10 @@ export class ProjectionRunner {
 
   /** Applies freshly appended events of other streams (user management) inside their transaction. */
   async projectOtherInline(manager: EntityManager, events: StoredEvent[]): Promise<void> {
-    for (const event of events) for (const projection of this.projections) await projection.applyOther?.(manager, event);
+    for (const projection of this.projections) {
+      if (!projection.rowOther) continue;
+      await writeRows(manager, projection, projection.table, events.map((e) => projection.rowOther!(e)).filter((r) => r !== null));
+    }
   }
 
   async ensureCheckpoints(): Promise<void> {
@@ -133,36 +140,19 @@ export class ProjectionRunner {
     }
   }
 
-  private readonly states = new Map<string, Article>();
-
+  /** The pending events of one batch folded in memory; each touched row written once, in one statement. */
   private async applyAll(manager: EntityManager, projection: Projection, events: StoredEvent[], table: string): Promise<void> {
     const done = await projection.applied(manager, events, table);
+    const batch = new RowBatch(projection);
     for (const event of events) {
       if (done.has(event.position)) continue;
       if (!isArticleStream(event.streamId)) {
-        await projection.applyOther?.(manager, event, table);
+        batch.add(projection.rowOther?.(event) ?? null);
         continue;
       }
-      const before = await this.stateBefore(manager, event);
-      const recorded = toRecorded(event);
-      const after = evolve(before, recorded);
-      await projection.apply(manager, { event, recorded, before, after }, table);
-      this.remember(after, event.streamId);
+      batch.add(projection.row(await this.folder.change(manager, event)));
     }
-  }
-
-  /** The article just before `event`: from the last state this runner evolved, or folded from its stream. */
-  private async stateBefore(manager: EntityManager, event: StoredEvent): Promise<Article | null> {
-    if (event.version === 1) return null;
-    const cached = this.states.get(event.streamId);
-    if (cached && cached.version === event.version - 1) return cached;
-    const { events } = await this.store.readStream(manager, event.streamId, { version: event.version - 1 });
-    return events.reduce<Article | null>((s, e) => evolve(s, toRecorded(e)), null);
-  }
-
-  private remember(state: Article, streamId: string): void {
-    if (this.states.size > 10_000) this.states.clear();
-    this.states.set(streamId, state);
+    await batch.write(manager, table);
   }
 
   async status(): Promise<ProjectionStatus[]> {

@@ -11,31 +11,91 @@ export interface ArticleChange {
   after: Article;
 }
 
+/** One row of a read model's table, column name to value (JSON-serialisable). */
+export type ProjectionRow = Record<string, unknown>;
+
 /**
- * A read model fed from the event log. `apply` is idempotent (guarded by stream version or position), so the
- * inline path (in the append's transaction) and the catch-up path (from the log by position) never
- * double-apply, and the same code serves both: a replay gives what the live path gave.
+ * A read model fed from the event log. Its rows are pure functions of a change (`row`, `rowOther`); writing them is
+ * idempotent (guarded by stream version or position), so the inline path (in the append's statement) and the
+ * catch-up path (from the log by position, many events per statement through `writeRows`) never double-apply,
+ * and the same code serves both: a replay gives what the live path gave.
  */
 export interface Projection {
   readonly name: string;
-  /** The table it owns; a rebuild fills a shadow copy of it and swaps it in. */
+  /** The table it owns; a rebuild fills a shadow copy of it and replaces the rows that differ. */
   readonly table: string;
-  /** Primary key columns, for the order of a checksum. */
+  /** Primary key column: the order of a checksum, and the key rows are folded by within a batch. */
   readonly key: string;
+  /** The columns `row` gives, with their types (a jsonb_to_recordset column list). */
+  readonly columns: string;
+  /** What a write does when the key exists: `ON CONFLICT ...`, a guard that makes writes idempotent. */
+  readonly onConflict: string;
   /** Positions among `events` this projection has already applied to `table`. */
   applied(manager: EntityManager, events: StoredEvent[], table?: string): Promise<Set<number>>;
-  apply(manager: EntityManager, change: ArticleChange, table?: string): Promise<void>;
+  /** The row an article change writes, or null when it changes nothing here. */
+  row(change: ArticleChange): ProjectionRow | null;
+  /** Events of streams other than articles (user management); projections that ignore them leave this out. */
+  rowOther?(event: StoredEvent): ProjectionRow | null;
   /**
    * The same writes for events being appended, as one data-modifying statement that runs inside the append's own
    * statement (so they commit together): positions come from `context.appended`, and when that is empty (the
    * append did not happen) it writes nothing. Null when these events change nothing here.
    */
   inline(changes: ArticleChange[], context: AppendContext): string | null;
-  /** Events of streams other than articles (user management); projections that ignore them leave this out. */
-  applyOther?(manager: EntityManager, event: StoredEvent, table?: string): Promise<void>;
 }
 
 export const PROJECTIONS = Symbol('PROJECTIONS');
+
+/** Column names of a `columns` list ("id uuid, version int" → ["id", "version"]). */
+export function columnNames(columns: string): string[] {
+  return columns.split(',').map((c) => c.trim().split(/\s+/)[0]);
+}
+
+/** INSERT of rows from `source` (aliased r) into `table` with the projection's conflict rule. */
+export function insertSql(projection: Projection, table: string, source: string, select: Record<string, string> = {}): string {
+  const names = columnNames(projection.columns);
+  return `INSERT INTO ${table} AS t (${names.join(', ')})
+    SELECT ${names.map((n) => select[n] ?? `r.${n}`).join(', ')} FROM ${source}
+    ${projection.onConflict}`;
+}
+
+/**
+ * Rows folded per key: for a batch of changes, each touched row written once (the last one wins, as the version
+ * guard would have it anyway; a multi-row upsert may not touch a row twice).
+ */
+export class RowBatch {
+  private readonly rows = new Map<string, ProjectionRow>();
+
+  constructor(readonly projection: Projection) {}
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  add(row: ProjectionRow | null): void {
+    if (row) this.rows.set(String(row[this.projection.key]), row);
+  }
+
+  /** Writes every row in one statement and empties the batch. */
+  async write(manager: EntityManager, table = this.projection.table): Promise<void> {
+    if (!this.rows.size) return;
+    const rows = [...this.rows.values()];
+    this.rows.clear();
+    await writeRows(manager, this.projection, table, rows);
+  }
+}
+
+/** Many rows in one parameterised statement (one JSON parameter, however many rows): json, not jsonb, so only the jsonb columns are parsed into jsonb, not the whole document (about 13 % faster in a rebuild). */
+export async function writeRows(manager: EntityManager, projection: Projection, table: string, rows: ProjectionRow[]): Promise<void> {
+  if (!rows.length) return;
+  await manager.query(insertSql(projection, table, `json_to_recordset($1::json) AS r(${projection.columns})`), [JSON.stringify(rows)]);
+}
+
+/** The version-guarded upsert of a read model keyed by article id: a row only moves forward. */
+export function upsertByVersion(key: string, set: string[]): string {
+  return `ON CONFLICT (${key}) DO UPDATE SET ${set.map((n) => `${n} = EXCLUDED.${n}`).join(', ')}
+      WHERE t.version < EXCLUDED.version`;
+}
 
 /**
  * `applied` for a read model keyed by article id with the stream version it reflects: an event is applied when the

@@ -10,7 +10,8 @@ export type Change =
   | { field: string; op: 'added'; value: unknown }
   | { field: string; op: 'removed'; value: unknown };
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+// evolve keeps what it does not change by reference: identity settles most comparisons without serialising.
+const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 const SCALAR_FIELDS: (keyof ArticleContent)[] = ['headline', 'summary', 'language', 'source'];
 
