@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { noneMatch } from '../common/http';
+import { etag, noneMatch } from '../common/http';
 
 /** The three renderings of a published article that readers ask for most. */
 export type PublishedRendering = 'document' | 'page' | 'ninjs';
@@ -150,4 +150,17 @@ export function sendRendered(request: FastifyRequest, reply: FastifyReply, rende
   if (noneMatch(request, rendered.etag)) return reply.status(304).send();
   for (const [name, value] of rendered.bodyHeaders) reply.header(name, value);
   return reply.status(200).send(rendered.body);
+}
+
+/** A JSON rendering of a published article (the document, its ninjs): unchanged until the article's next version. */
+export function renderedJson(version: number, value: unknown): RenderedArticle {
+  return {
+    etag: etag(version),
+    headers: [
+      ['ETag', etag(version)],
+      ['Cache-Control', 'public, max-age=0, must-revalidate'],
+    ],
+    bodyHeaders: [['Content-Type', 'application/json; charset=utf-8']],
+    body: Buffer.from(JSON.stringify(value)),
+  };
 }

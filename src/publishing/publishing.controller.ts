@@ -13,7 +13,7 @@ import { PAGE_CONTENT_SECURITY_POLICY, renderArticlePage, renderNotFoundPage, re
 import { renderAtomFeed } from './atom';
 import { FeedQueries } from './feed.queries';
 import { toNinjs } from './ninjs';
-import { PublishedCache, RenderedArticle, sendRendered } from './published-cache';
+import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from './published-cache';
 
 export const FEED_SIZE = 50;
 
@@ -49,15 +49,7 @@ export function renderedPage(document: PublishedDocument, baseUrl: string): Rend
 
 /** GET /published/{id}/ninjs for a published article. */
 export function renderedNinjs(document: PublishedDocument, baseUrl: string): RenderedArticle {
-  return {
-    etag: etag(document.version),
-    headers: [
-      ['ETag', etag(document.version)],
-      ['Cache-Control', 'public, max-age=0, must-revalidate'],
-    ],
-    bodyHeaders: [['Content-Type', 'application/json; charset=utf-8']],
-    body: Buffer.from(JSON.stringify(toNinjs(document, baseUrl))),
-  };
+  return renderedJson(document.version, toNinjs(document, baseUrl));
 }
 
 /** What readers and partner systems get: the article page, ninjs and the Atom feed. Public, no token. */

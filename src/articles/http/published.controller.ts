@@ -2,12 +2,11 @@ import { Controller, Get, GoneException, HttpException, NotFoundException, Param
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/roles';
-import { etag } from '../../common/http';
 import { problem } from '../../common/problem.filter';
 import { ArticleQueries } from '../article-queries.service';
 import { publishedView } from '../domain/article.views';
 import { ArticleAtQuery } from './article.dto';
-import { PublishedCache, RenderedArticle, sendRendered } from '../../publishing/published-cache';
+import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from '../../publishing/published-cache';
 
 const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
 
@@ -21,15 +20,7 @@ export function gone(withdrawal: { reason: string; at: string } | null | undefin
 
 /** GET /published/{id} for a published article. Unchanged until the next public event: a client with it gets 304. */
 export function renderedDocument(document: NonNullable<ReturnType<typeof publishedView>>): RenderedArticle {
-  return {
-    etag: etag(document.version),
-    headers: [
-      ['ETag', etag(document.version)],
-      ['Cache-Control', 'public, max-age=0, must-revalidate'],
-    ],
-    bodyHeaders: [['Content-Type', 'application/json; charset=utf-8']],
-    body: Buffer.from(JSON.stringify(document)),
-  };
+  return renderedJson(document.version, document);
 }
 
 /** The document carries no link, so one entry serves every origin. */
