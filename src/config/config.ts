@@ -19,10 +19,13 @@ export class EnvironmentVariables {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// connection string' })
   DATABASE_URL?: string;
 
-  /** Connections to PostgreSQL per instance (ignored on the embedded database, which has one session). */
+  /**
+   * Connections to PostgreSQL per instance (ignored on the embedded database, which has one session). At least 2:
+   * at start-up one connection holds the migration lock while another runs the migrations.
+   */
   @Transform(({ value }) => (value === undefined || value === '' ? 10 : Number(value)))
   @IsInt()
-  @Min(1)
+  @Min(2, { message: 'DATABASE_POOL_SIZE must be at least 2 (one connection holds the migration lock while another migrates)' })
   @Max(1000)
   DATABASE_POOL_SIZE: number = 10;
 
