@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { diffArticles, summarise } from '../articles/domain/article.changes';
 import { describeUserEvent } from '../auth/user-events';
 import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
-import { ArticleChange, insertSql, Projection, ProjectionRow } from './projection';
+import { ArticleChange, insertSql, Projection, ProjectionRow, recordset } from './projection';
 
 const COLUMNS =
   'position bigint, article_id uuid, stream_id text, version int, type text, at timestamptz, actor_id uuid, actor jsonb, summary text, changes jsonb, hash text';
@@ -42,8 +42,7 @@ export class AuditTrailProjection implements Projection {
     return insertSql(
       this,
       this.table,
-      `jsonb_to_recordset(${param(JSON.stringify(changes.map((c) => this.row(c))))}::jsonb) AS r(${COLUMNS}),
-      ${appended} a WHERE a.version = r.version`,
+      `${recordset(this, param(JSON.stringify(changes.map((c) => this.row(c)))))}, ${appended} a WHERE a.version = r.version`,
       { position: 'a.position' },
     );
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { publishedView } from '../articles/domain/article.views';
 import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
-import { appliedByVersion, ArticleChange, insertSql, Projection, ProjectionRow, upsertByVersion } from './projection';
+import { appliedByVersion, ArticleChange, inlineRow, Projection, ProjectionRow, upsertByVersion } from './projection';
 
 const PUBLIC_EVENTS = new Set(['ArticlePublished', 'ArticleCorrected', 'ArticleWithdrawn']);
 
@@ -31,10 +31,8 @@ export class PublishedArticleProjection implements Projection {
   }
 
   /** Only the last public change counts: each one's upsert would overwrite the one before. */
-  inline(changes: ArticleChange[], { param, appended }: AppendContext): string | null {
+  inline(changes: ArticleChange[], context: AppendContext): string | null {
     const last = changes.map((c) => this.row(c)).filter((r) => r !== null).pop();
-    if (!last) return null;
-    return insertSql(this, this.table, `jsonb_to_recordset(${param(JSON.stringify([last]))}::jsonb) AS r(${COLUMNS})
-      WHERE EXISTS (SELECT 1 FROM ${appended})`);
+    return last ? inlineRow(this, last, context) : null;
   }
 }
