@@ -57,6 +57,15 @@ export function columnNames(columns: string): string[] {
   return columns.split(',').map((c) => c.trim().split(/\s+/)[0]);
 }
 
+/** The json and jsonb columns of a `columns` list. */
+export function jsonColumns(columns: string): string[] {
+  return columns
+    .split(',')
+    .map((c) => c.trim().split(/\s+/))
+    .filter(([, type]) => type === 'jsonb' || type === 'json')
+    .map(([name]) => name);
+}
+
 /** INSERT of rows from `source` (aliased r) into `table` with the projection's conflict rule. */
 export function insertSql(projection: Projection, table: string, source: string, select: Record<string, string> = {}): string {
   const names = columnNames(projection.columns);

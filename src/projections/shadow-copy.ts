@@ -3,13 +3,16 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { PGlitePool } from '../database/pglite-pool';
-import { columnNames, Projection, ProjectionRow } from './projection';
+import { columnNames, jsonColumns, Projection, ProjectionRow } from './projection';
 
 /** COPY text format's escapes: a backslash, and the characters that end a field or a line. */
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 const SPECIAL = /[\\\n\r\t]/g;
+const ANY_SPECIAL = /[\\\n\r\t]/;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
 
-const escape = (text: string): string => text.replace(SPECIAL, (c) => ESCAPES[c]);
+const escape = (text: string): string => (ANY_SPECIAL.test(text) ? text.replace(SPECIAL, (c) => ESCAPES[c]) : text);
 
 /**
  * The text a column takes from a row value, as json_to_recordset gives it from the value's JSON (the path the live
@@ -20,23 +23,36 @@ function fieldText(value: unknown, json: boolean): string {
   if (value === null || value === undefined) return '\\N';
   if (json) return escape(JSON.stringify(value));
   if (typeof value === 'string') return escape(value);
+  if (typeof value === 'number' && !Number.isFinite(value)) return '\\N'; // JSON has no NaN or Infinity: null
   if (typeof value !== 'object') return escape(JSON.stringify(value));
   const text = JSON.stringify(value);
   return escape(text.startsWith('"') ? (JSON.parse(text) as string) : text);
 }
 
-/** Rows as COPY text: a line each, the fields in `columns` order. */
-export function copyText(projection: Projection, rows: ProjectionRow[]): string {
-  const columns = projection.columns.split(',').map((c) => {
-    const [name, type] = c.trim().split(/\s+/);
-    return { name, json: type === 'jsonb' || type === 'json' };
-  });
-  let text = '';
+/** Rows as COPY text, UTF-8: a line each, the fields in `columns` order. */
+export function copyText(projection: Projection, rows: ProjectionRow[]): Buffer {
+  const json = new Set(jsonColumns(projection.columns));
+  const columns = columnNames(projection.columns).map((name) => ({ name, json: json.has(name) }));
+  // Each field encoded straight into one buffer: concatenating a page into one string and encoding that cost more
+  // than building it.
+  let buffer = Buffer.allocUnsafe(1 << 20);
+  let length = 0;
+  const append = (text: string) => {
+    const most = length + text.length * 3 + 1; // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (most > buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(most, buffer.length * 2));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    length += buffer.write(text, length);
+  };
   for (const row of rows) {
-    text += columns.map((c) => fieldText(row[c.name], c.json)).join('\t');
-    text += '\n';
+    for (let i = 0; i < columns.length; i++) {
+      append(fieldText(row[columns[i].name], columns[i].json));
+      buffer[length++] = i < columns.length - 1 ? TAB : NEWLINE; // append left room for one more byte
+    }
   }
-  return text;
+  return buffer.subarray(0, length);
 }
 
 /**
@@ -69,12 +85,12 @@ export class ShadowCopy {
   /** Appends the rows to `table` (columns as `projection.columns`), in one COPY. */
   async write(projection: Projection, table: string, rows: ProjectionRow[]): Promise<void> {
     if (!rows.length) return;
-    const text = copyText(projection, rows);
+    const data = copyText(projection, rows);
     const stream = this.client.query(copyFrom(`COPY ${table} (${columnNames(projection.columns).join(', ')}) FROM STDIN`));
     await new Promise<void>((resolve, reject) => {
       stream.on('error', reject);
       stream.on('finish', resolve);
-      stream.end(text);
+      stream.end(data);
     });
   }
 
