@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
-import { appliedByVersion, ArticleChange, inlineRow, Projection, ProjectionRow, upsertByVersion } from './projection';
+import { appliedByVersion, BY_VERSION, ArticleChange, inlineRow, Projection, ProjectionRow, upsertByVersion } from './projection';
 
 const COLUMNS = 'id uuid, version int, status text, created_at timestamptz, updated_at timestamptz, state jsonb';
 
@@ -13,6 +13,7 @@ export class ArticleViewProjection implements Projection {
   readonly key = 'id';
   readonly columns = COLUMNS;
   readonly onConflict = upsertByVersion('id', ['version', 'status', 'updated_at', 'state']);
+  readonly supersedes = BY_VERSION;
 
   applied(manager: EntityManager, events: StoredEvent[], table = this.table): Promise<Set<number>> {
     return appliedByVersion(manager, table, events);

@@ -30,6 +30,12 @@ export interface Projection {
   readonly columns: string;
   /** What a write does when the key exists: `ON CONFLICT ...`, a guard that makes writes idempotent. */
   readonly onConflict: string;
+  /**
+   * The same rule between two rows of one key, `n` and `o`, as SQL: true when writing `n` replaces `o`. A rebuild
+   * appends every row it folds and keeps, of each key, the one the writes would have left. Left out when a key is
+   * written once per replay (a row per event).
+   */
+  readonly supersedes?: string;
   /** Positions among `events` this projection has already applied to `table`. */
   applied(manager: EntityManager, events: StoredEvent[], table?: string): Promise<Set<number>>;
   /** The row an article change writes, or null when it changes nothing here. */
@@ -49,6 +55,15 @@ export const PROJECTIONS = Symbol('PROJECTIONS');
 /** Column names of a `columns` list ("id uuid, version int" → ["id", "version"]). */
 export function columnNames(columns: string): string[] {
   return columns.split(',').map((c) => c.trim().split(/\s+/)[0]);
+}
+
+/** The json and jsonb columns of a `columns` list. */
+export function jsonColumns(columns: string): string[] {
+  return columns
+    .split(',')
+    .map((c) => c.trim().split(/\s+/))
+    .filter(([, type]) => type === 'jsonb' || type === 'json')
+    .map(([name]) => name);
 }
 
 /** INSERT of rows from `source` (aliased r) into `table` with the projection's conflict rule. */
@@ -76,12 +91,16 @@ export class RowBatch {
     if (row) this.rows.set(String(row[this.projection.key]), row);
   }
 
-  /** Writes every row in one statement and empties the batch. */
-  async write(manager: EntityManager, table = this.projection.table): Promise<void> {
-    if (!this.rows.size) return;
+  /** The rows, and the batch emptied. */
+  take(): ProjectionRow[] {
     const rows = [...this.rows.values()];
     this.rows.clear();
-    await writeRows(manager, this.projection, table, rows);
+    return rows;
+  }
+
+  /** Writes every row in one statement and empties the batch. */
+  async write(manager: EntityManager, table = this.projection.table): Promise<void> {
+    await writeRows(manager, this.projection, table, this.take());
   }
 }
 
@@ -103,6 +122,9 @@ export async function writeRows(manager: EntityManager, projection: Projection, 
 export function inlineRow(projection: Projection, row: ProjectionRow, { param, appended }: AppendContext): string {
   return insertSql(projection, projection.table, `${recordset(projection, param(JSON.stringify([row])))} WHERE EXISTS (SELECT 1 FROM ${appended})`);
 }
+
+/** `supersedes` of a version-guarded read model: the higher version wins. */
+export const BY_VERSION = 'n.version > o.version';
 
 /** The version-guarded upsert of a read model keyed by article id: a row only moves forward. */
 export function upsertByVersion(key: string, set: string[]): string {

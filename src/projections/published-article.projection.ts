@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { publishedView } from '../articles/domain/article.views';
 import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
-import { appliedByVersion, ArticleChange, inlineRow, Projection, ProjectionRow, upsertByVersion } from './projection';
+import { appliedByVersion, BY_VERSION, ArticleChange, inlineRow, Projection, ProjectionRow, upsertByVersion } from './projection';
 
 const PUBLIC_EVENTS = new Set(['ArticlePublished', 'ArticleCorrected', 'ArticleWithdrawn']);
 
@@ -16,6 +16,7 @@ export class PublishedArticleProjection implements Projection {
   readonly key = 'id';
   readonly columns = COLUMNS;
   readonly onConflict = upsertByVersion('id', ['version', 'status', 'updated_at', 'document']);
+  readonly supersedes = BY_VERSION;
 
   /** Events that change nothing public count as applied: there is nothing to do for them. */
   applied(manager: EntityManager, events: StoredEvent[], table = this.table): Promise<Set<number>> {
