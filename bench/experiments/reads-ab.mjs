@@ -2,8 +2,10 @@
 // the same bytes, measured interleaved, round after round, so a busy machine skews all of them alike.
 //   node bench/experiments/reads-ab.mjs <dist dir A> <dist dir B>
 // Env: AB_ROUNDS (3), AB_SECONDS (3), AB_CONNECTIONS (32), AB_PROFILE=A|B (a CPU profile of that build's reads),
-//      AB_ROUTES (published,news), AB_CONDITIONAL (1: also the If-None-Match reads).
-import { writeFileSync, mkdirSync } from 'node:fs';
+//      AB_ROUTES (published,news), AB_CONDITIONAL (1: also the If-None-Match reads),
+//      AB_RATE (requests/s: a fixed load, and the CPU each server spends per request, which a busy machine skews
+//      less than a throughput does), AB_ENV_A / AB_ENV_B (JSON: more environment for that build, e.g. {"LOG_LEVEL":"warn"}).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ADMIN_PASSWORD, BENCH_DIR, JWT_SECRET, createDatabase, dropDatabase, freePort, log, round, runNode, startProcess, stopProcess, waitForHttp } from '../lib/common.mjs';
 import { seed } from '../lib/payload.mjs';
@@ -53,7 +55,17 @@ async function publishOne(base) {
   return id;
 }
 
-const read = (url, path, headers) => runNode('http-load.mjs', [JSON.stringify({ mode: 'read', url, path, connections, seconds, headers })]);
+const rate = Number(process.env.AB_RATE ?? 0);
+const cpuMs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+};
+async function read(url, path, headers, proc) {
+  const before = proc ? cpuMs(proc.child.pid) : 0;
+  const out = await runNode('http-load.mjs', [JSON.stringify({ mode: 'read', url, path, connections, seconds, headers, rate: rate || undefined })]);
+  if (proc) out.cpuUsPerRequest = round(((cpuMs(proc.child.pid) - before) * 1000) / out.totalRequests, 1);
+  return out;
+}
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const db = `masthead_reads_ab_${process.pid}`;
@@ -62,9 +74,10 @@ const procs = [];
 try {
   const serviceEnv = { DATABASE_URL: url, NODE_ENV: 'production', NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD, NEWSROOM_JWT_SECRET: JWT_SECRET, LOG_LEVEL: 'info', NEWSROOM_RATE_LIMIT_WRITES: '1000000000', NEWSROOM_RATE_LIMIT_LOGIN: '1000' };
   const profileArgs = (which) => (process.env.AB_PROFILE === which ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profiles')}`] : []);
-  const A = await start('A', join(distA, 'main.js'), profileArgs('A'), serviceEnv);
+  const envOf = (which) => ({ ...serviceEnv, ...JSON.parse(process.env[`AB_ENV_${which}`] ?? '{}') });
+  const A = await start('A', join(distA, 'main.js'), profileArgs('A'), envOf('A'));
   procs.push(A);
-  const B = await start('B', join(distB, 'main.js'), profileArgs('B'), serviceEnv);
+  const B = await start('B', join(distB, 'main.js'), profileArgs('B'), envOf('B'));
   procs.push(B);
   const id = await publishOne(A.url);
   await new Promise((r) => setTimeout(r, 2000));
@@ -89,14 +102,21 @@ try {
   procs.push(bare);
   const cases = routes.flatMap((route) => [{ route, headers: {} }, ...(conditional ? [{ route, headers: { 'if-none-match': etags[route] }, label: '304' }] : [])]);
   const results = {};
+  // What each server spends with nothing to answer (timers, the projection daemon's polls), for CPU-per-request figures.
+  const idle = await Promise.all([A, B, bare].map(async (s) => {
+    const before = cpuMs(s.child.pid);
+    await new Promise((r) => setTimeout(r, 3000));
+    return [s.name, round((cpuMs(s.child.pid) - before) / 3, 1)];
+  }));
+  log(`idle CPU, ms per second: ${JSON.stringify(Object.fromEntries(idle))}`);
   for (const c of cases) for (const s of [A, B, bare]) await read(s.url, `/${c.route}/${id}`, c.headers); // warm-up
   for (let r = 0; r < rounds; r++) {
     for (const c of cases) {
       const key = `${c.route}${c.label ? ` ${c.label}` : ''}`;
       const order = r % 2 ? [B, A, bare] : [A, B, bare];
       for (const s of order) {
-        const out = await read(s.url, `/${c.route}/${id}`, c.headers);
-        ((results[key] ??= {})[s.name] ??= []).push(out.requestsPerSec);
+        const out = await read(s.url, `/${c.route}/${id}`, c.headers, s);
+        ((results[key] ??= {})[s.name] ??= []).push(rate ? 1 / out.cpuUsPerRequest : out.requestsPerSec);
       }
     }
   }
@@ -109,6 +129,7 @@ try {
     'B/bare': round(median(v.B.map((x, i) => x / v.bare[i])), 3),
     'B/A': round(median(v.B.map((x, i) => x / v.A[i])), 3),
   }));
+  if (rate) log(`AB_RATE: the figures are requests per CPU microsecond of each server (1 / CPU per request)`);
   console.table(table);
   process.stdout.write(`${JSON.stringify({ results, table })}\n`);
 } finally {
