@@ -100,7 +100,7 @@ export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}):
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, runtime), adapter, { bufferLogs: true, bodyParser: false });
   useStrictJson(adapter, config.NEWSROOM_BODY_LIMIT);
   app.useLogger(app.get(Logger));
-  // The access log's root logger exists once the LoggerModule has registered its middleware (in NestFactory.create).
+  // nestjs-pino's root logger (the access log middleware's) exists once Nest has built the providers.
   serveCached(app.get(PublishedCache), accessLog(PinoLogger.root));
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(new TextPipe(), validationPipe);

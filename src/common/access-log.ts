@@ -20,7 +20,8 @@ export const accessLogRedact = ['req.headers.authorization', 'req.headers.cookie
 /** Logs one request from a Fastify hook, through `root` (nestjs-pino's logger, so its level, redaction and stream). */
 export type AccessLog = (request: FastifyRequest, reply: FastifyReply) => void;
 
-export function accessLog(root: Logger): AccessLog {
+export function accessLog(root: Logger | undefined): AccessLog {
+  if (!root) throw new Error("the access log needs nestjs-pino's root logger (LoggerModule without useExisting)");
   const log = pinoHttp({ logger: root, ...accessLogOptions });
   return (request, reply) => {
     // What @fastify/middie copies onto the Node request before the middleware chain runs: the line's req fields.
