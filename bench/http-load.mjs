@@ -1,7 +1,7 @@
 // The load generator, in its own process: `node bench/http-load.mjs '<json options>'`, autocannon inside.
 //   {mode: 'commands', url, connections, seconds, tokens: {reporter, editor, publisher}}
 //     each connection runs article workflows: draft → byline → photo → approve (If-Match) → publish (If-Match)
-//   {mode: 'read', url, path, connections, seconds, headers}
+//   {mode: 'read', url, path, connections, seconds, headers, rate?}  (rate: requests/s in all, else as fast as it goes)
 // Prints autocannon's figures as JSON (plus, for commands, some published article ids).
 import { config, require, round } from './lib/common.mjs';
 import { seed } from './lib/payload.mjs';
@@ -58,7 +58,7 @@ async function main() {
   const instance =
     opts.mode === 'commands'
       ? autocannon({ ...base, requests: commandRequests(opts.tokens, published) })
-      : autocannon({ ...base, requests: [{ method: 'GET', path: opts.path, headers: opts.headers ?? {} }] });
+      : autocannon({ ...base, ...(opts.rate ? { overallRate: opts.rate } : {}), requests: [{ method: 'GET', path: opts.path, headers: opts.headers ?? {} }] });
   const result = await instance;
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v.count]));
   return {

@@ -6,7 +6,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import { createSecretKey, randomUUID } from 'node:crypto';
+import { createSecretKey } from 'node:crypto';
 import { ArticleQueries } from './articles/article-queries.service';
 import { ExecuteArticleCommandHandler } from './articles/commands/execute-article-command.handler';
 import { articleEventSchemas } from './articles/domain/article.schemas';
@@ -22,6 +22,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { RateLimitGuard, rateLimits } from './auth/rate-limit';
 import { jwtSecret } from './auth/jwt-secret';
 import { UsersService } from './auth/users.service';
+import { accessLogOptions, accessLogRedact } from './common/access-log';
 import { Clock } from './common/clock';
 import { HealthController } from './common/health.controller';
 import { APP_CONFIG, AppConfig } from './config/config';
@@ -79,11 +80,8 @@ export function coreImports(config: AppConfig, runtime: RuntimeOptions = {}) {
       forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
       pinoHttp: {
         level: config.LOG_LEVEL,
-        // Fastify gave the request its id (the caller's X-Request-Id when sane, see app.ts): log under the same one.
-        genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
-        // Secrets never reach a log line.
-        redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'res.headers["set-cookie"]'],
-        customProps: (req) => ({ correlationId: req.id }),
+        ...accessLogOptions,
+        redact: accessLogRedact,
         ...(runtime.logStream ? { stream: runtime.logStream } : {}),
       },
     }),

@@ -3,12 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import helmet from '@fastify/helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, RuntimeOptions } from './app.module';
+import { accessLog } from './common/access-log';
 import { AppConfig } from './config/config';
 import { problem, ProblemFilter } from './common/problem.filter';
+import { useSecurityHeaders } from './common/security-headers';
 import { TextPipe, validationPipe } from './common/validation';
 import { PublishedCache } from './publishing/published-cache';
 import { servePublishedFromCache } from './publishing/published-cache.hook';
@@ -89,6 +90,9 @@ export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}):
     reply.header('X-Request-Id', request.id);
     done();
   });
+  useSecurityHeaders(adapter.getInstance());
+  // Before Nest's middleware chain (the access log among it), which NestFactory.create registers: hooks run in order.
+  const serveCached = servePublishedFromCache(adapter.getInstance());
   // Only JSON bodies: anything else is 415, not a string handed to validation.
   adapter.getInstance().removeContentTypeParser('text/plain');
   // bodyParser: false, then JSON only: Nest's default set also parses application/x-www-form-urlencoded, which would let
@@ -96,10 +100,8 @@ export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}):
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, runtime), adapter, { bufferLogs: true, bodyParser: false });
   useStrictJson(adapter, config.NEWSROOM_BODY_LIMIT);
   app.useLogger(app.get(Logger));
-  // Security headers on every answer. The API speaks JSON; the reader-facing page sets its own CSP, and Swagger UI
-  // needs inline scripts, so no global CSP here.
-  await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } });
-  servePublishedFromCache(adapter.getInstance(), app.get(PublishedCache));
+  // nestjs-pino's root logger (the access log middleware's) exists once Nest has built the providers.
+  serveCached(app.get(PublishedCache), accessLog(PinoLogger.root));
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(new TextPipe(), validationPipe);
   app.enableShutdownHooks();

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ANY_ORIGIN } from '../articles/http/published.controller';
+import type { AccessLog } from '../common/access-log';
 import { baseUrlOf } from './publishing.controller';
 import { PublishedCache, PublishedRendering, sendRendered } from './published-cache';
 
@@ -11,17 +12,25 @@ const ROUTES: Record<string, { rendering: PublishedRendering; byOrigin: boolean 
 };
 
 /**
- * Answers a cached published article before Nest's guards, pipes and controller run. A preHandler: every onRequest
- * hook (request id, access log, security headers) has run, so the answer is the controller's, byte for byte.
+ * Answers a cached published article before Nest's middleware chain, guards, pipes and controller run. An onRequest
+ * hook, to be added after the request id and security headers hooks and before Nest registers its middleware: the
+ * answer is the controller's byte for byte, and `accessLog` writes the line the access log middleware would have.
  * Only a plain GET: HEAD, and any query string (?asOf=, or one validation refuses) take the controller's path.
+ * Serves nothing until the returned function is given the cache and the access log (both exist once Nest has built
+ * the application, after its middleware chain was registered).
  */
-export function servePublishedFromCache(fastify: FastifyInstance, cache: PublishedCache): void {
-  fastify.addHook('preHandler', (request, reply, done) => {
+export function servePublishedFromCache(fastify: FastifyInstance): (cache: PublishedCache, accessLog: AccessLog) => void {
+  let serving: { cache: PublishedCache; accessLog: AccessLog } | undefined;
+  fastify.addHook('onRequest', (request, reply, done) => {
     const route = ROUTES[request.routeOptions.url ?? ''];
-    if (!route || !cache.enabled || request.method !== 'GET' || request.url.includes('?')) return done();
+    if (!route || !serving?.cache.enabled || request.method !== 'GET' || request.url.includes('?')) return done();
     const id = (request.params as { id?: string }).id ?? '';
-    const hit = cache.get(route.rendering, id, route.byOrigin ? baseUrlOf(request) : ANY_ORIGIN);
+    const hit = serving.cache.get(route.rendering, id, route.byOrigin ? baseUrlOf(request) : ANY_ORIGIN);
     if (!hit) return done();
+    serving.accessLog(request, reply);
     sendRendered(request, reply, hit);
   });
+  return (cache, accessLog) => {
+    serving = { cache, accessLog };
+  };
 }

@@ -1,0 +1,139 @@
+// A/B of the published reads: two builds of the service (on one PostgreSQL database) and the bare handler returning
+// the same bytes, measured interleaved, round after round, so a busy machine skews all of them alike.
+//   node bench/experiments/reads-ab.mjs <dist dir A> <dist dir B>
+// Env: AB_ROUNDS (3), AB_SECONDS (3), AB_CONNECTIONS (32), AB_PROFILE=A|B (a CPU profile of that build's reads),
+//      AB_ROUTES (published,news), AB_CONDITIONAL (1: also the If-None-Match reads),
+//      AB_RATE (requests/s: a fixed load, and the CPU each server spends per request, which a busy machine skews
+//      less than a throughput does), AB_ENV_A / AB_ENV_B (JSON: more environment for that build, e.g. {"LOG_LEVEL":"warn"}).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ADMIN_PASSWORD, BENCH_DIR, JWT_SECRET, createDatabase, dropDatabase, freePort, log, round, runNode, startProcess, stopProcess, waitForHttp } from '../lib/common.mjs';
+import { seed } from '../lib/payload.mjs';
+
+const [distA, distB] = process.argv.slice(2).map((d) => resolve(d));
+const rounds = Number(process.env.AB_ROUNDS ?? 3);
+const seconds = Number(process.env.AB_SECONDS ?? 3);
+const connections = Number(process.env.AB_CONNECTIONS ?? 32);
+const routes = (process.env.AB_ROUTES ?? 'published,news').split(',');
+const conditional = process.env.AB_CONDITIONAL !== '0';
+const work = join(BENCH_DIR, 'results', `ab-${process.pid}.tmp`);
+mkdirSync(work, { recursive: true });
+
+async function start(name, script, args, env) {
+  const port = await freePort();
+  const proc = startProcess(process.execPath, [...args, script], { env: { PORT: String(port), ...env }, logFile: join(work, `${name}.log`) });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health`, { proc });
+  return { ...proc, url, name };
+}
+
+async function api(base, method, path, body, token, headers = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return { headers: res.headers, body: text ? JSON.parse(text) : null };
+}
+
+async function publishOne(base) {
+  const login = async (username, password) => (await api(base, 'POST', '/auth/token', { username, password })).body.accessToken;
+  const admin = await login('admin', ADMIN_PASSWORD);
+  const t = {};
+  for (const role of ['reporter', 'editor', 'publisher']) {
+    await api(base, 'POST', '/users', { username: `ab-${role}`, password: `ab-${role}-password`, roles: [role] }, admin);
+    t[role] = await login(`ab-${role}`, `ab-${role}-password`);
+  }
+  const { id, version } = (await api(base, 'POST', '/articles', { headline: seed.draft.headline, body: seed.draft.body, language: seed.draft.language, source: seed.draft.source }, t.reporter)).body;
+  await api(base, 'POST', `/articles/${id}/bylines`, seed.bylines[0], t.reporter);
+  const v = (await api(base, 'POST', `/articles/${id}/photos`, seed.photos[0], t.reporter)).body.version;
+  const v2 = (await api(base, 'POST', `/articles/${id}/approval`, {}, t.editor, { 'if-match': `"${v}"` })).body.version;
+  await api(base, 'POST', `/articles/${id}/publication`, { copyrightNotice: { holder: seed.copyrightNotice.holder, text: seed.copyrightNotice.text } }, t.publisher, { 'if-match': `"${v2}"` });
+  void version;
+  return id;
+}
+
+const rate = Number(process.env.AB_RATE ?? 0);
+const cpuMs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+};
+async function read(url, path, headers, proc) {
+  const before = proc ? cpuMs(proc.child.pid) : 0;
+  const out = await runNode('http-load.mjs', [JSON.stringify({ mode: 'read', url, path, connections, seconds, headers, rate: rate || undefined })]);
+  if (proc) out.cpuUsPerRequest = round(((cpuMs(proc.child.pid) - before) * 1000) / out.totalRequests, 1);
+  return out;
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const db = `masthead_reads_ab_${process.pid}`;
+const url = await createDatabase(db);
+const procs = [];
+try {
+  const serviceEnv = { DATABASE_URL: url, NODE_ENV: 'production', NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD, NEWSROOM_JWT_SECRET: JWT_SECRET, LOG_LEVEL: 'info', NEWSROOM_RATE_LIMIT_WRITES: '1000000000', NEWSROOM_RATE_LIMIT_LOGIN: '1000' };
+  const profileArgs = (which) => (process.env.AB_PROFILE === which ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profiles')}`] : []);
+  const envOf = (which) => ({ ...serviceEnv, ...JSON.parse(process.env[`AB_ENV_${which}`] ?? '{}') });
+  const A = await start('A', join(distA, 'main.js'), profileArgs('A'), envOf('A'));
+  procs.push(A);
+  const B = await start('B', join(distB, 'main.js'), profileArgs('B'), envOf('B'));
+  procs.push(B);
+  const id = await publishOne(A.url);
+  await new Promise((r) => setTimeout(r, 2000));
+  const bareEnv = {};
+  const etags = {};
+  for (const route of routes) {
+    const res = await fetch(`${A.url}/${route}/${id}`, { headers: { 'x-request-id': 'ab' } });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const resB = await fetch(`${B.url}/${route}/${id}`, { headers: { 'x-request-id': 'ab' } });
+    const bytesB = Buffer.from(await resB.arrayBuffer());
+    if (bytes.length !== bytesB.length) throw new Error(`${route}: A and B answer different lengths`); // the page links follow the Host (the port)
+    const ha = [...res.headers].filter(([k]) => k !== 'date');
+    const hb = [...resB.headers].filter(([k]) => k !== 'date');
+    if (JSON.stringify(ha) !== JSON.stringify(hb)) log(`${route}: headers differ\nA ${JSON.stringify(ha)}\nB ${JSON.stringify(hb)}`);
+    etags[route] = res.headers.get('etag');
+    const file = join(work, `${route}.bytes`);
+    writeFileSync(file, bytes);
+    bareEnv[route === 'published' ? 'BENCH_BARE_PUBLISHED' : 'BENCH_BARE_NEWS'] = file;
+  }
+  bareEnv.BENCH_BARE_ETAG = etags[routes[0]];
+  const bare = await start('bare', join(BENCH_DIR, 'bare-server.mjs'), [], bareEnv);
+  procs.push(bare);
+  const cases = routes.flatMap((route) => [{ route, headers: {} }, ...(conditional ? [{ route, headers: { 'if-none-match': etags[route] }, label: '304' }] : [])]);
+  const results = {};
+  // What each server spends with nothing to answer (timers, the projection daemon's polls), for CPU-per-request figures.
+  const idle = await Promise.all([A, B, bare].map(async (s) => {
+    const before = cpuMs(s.child.pid);
+    await new Promise((r) => setTimeout(r, 3000));
+    return [s.name, round((cpuMs(s.child.pid) - before) / 3, 1)];
+  }));
+  log(`idle CPU, ms per second: ${JSON.stringify(Object.fromEntries(idle))}`);
+  for (const c of cases) for (const s of [A, B, bare]) await read(s.url, `/${c.route}/${id}`, c.headers); // warm-up
+  for (let r = 0; r < rounds; r++) {
+    for (const c of cases) {
+      const key = `${c.route}${c.label ? ` ${c.label}` : ''}`;
+      const order = r % 2 ? [B, A, bare] : [A, B, bare];
+      for (const s of order) {
+        const out = await read(s.url, `/${c.route}/${id}`, c.headers, s);
+        ((results[key] ??= {})[s.name] ??= []).push(rate ? 1 / out.cpuUsPerRequest : out.requestsPerSec);
+      }
+    }
+  }
+  const table = Object.entries(results).map(([key, v]) => ({
+    case: key,
+    A: median(v.A),
+    B: median(v.B),
+    bare: median(v.bare),
+    'A/bare': round(median(v.A.map((x, i) => x / v.bare[i])), 3),
+    'B/bare': round(median(v.B.map((x, i) => x / v.bare[i])), 3),
+    'B/A': round(median(v.B.map((x, i) => x / v.A[i])), 3),
+  }));
+  if (rate) log(`AB_RATE: the figures are requests per CPU microsecond of each server (1 / CPU per request)`);
+  console.table(table);
+  process.stdout.write(`${JSON.stringify({ results, table })}\n`);
+} finally {
+  for (const p of procs.reverse()) await stopProcess(p);
+  await dropDatabase(db);
+  log(`logs and profiles in ${work}`);
+}
