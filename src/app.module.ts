@@ -27,6 +27,7 @@ import { Clock } from './common/clock';
 import { HealthController } from './common/health.controller';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source-options';
+import type { EmbeddedDatabase } from './database/embedded-database';
 import { MigrationsRunner } from './database/migrations.runner';
 import { EventSchemas } from './event-store/event-schemas';
 import { EventStore } from './event-store/event-store.service';
@@ -67,9 +68,11 @@ export const CORE_PROVIDERS = [
   UsersService,
 ];
 
-/** Where logs go: stdout, or a stream a test reads. */
 export interface RuntimeOptions {
+  /** Where logs go: stdout, or a stream a test reads. */
   logStream?: NodeJS.WritableStream;
+  /** The embedded database, already opening (main.ts starts it before loading the app); else opened here. */
+  embedded?: EmbeddedDatabase;
 }
 
 export function coreImports(config: AppConfig, runtime: RuntimeOptions = {}) {
@@ -86,7 +89,7 @@ export function coreImports(config: AppConfig, runtime: RuntimeOptions = {}) {
       },
     }),
     TypeOrmModule.forRootAsync({
-      useFactory: () => ({ ...dataSourceOptions(config), migrationsRun: false }),
+      useFactory: () => ({ ...dataSourceOptions(config, runtime.embedded), migrationsRun: false }),
     }),
     JwtModule.register({
       global: true,

@@ -1,8 +1,8 @@
-import { PGlite, types } from '@electric-sql/pglite';
 import { join, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/config';
-import { ensureDirectory, lockDataDirectory, PGlitePool } from './pglite-pool';
+import { EmbeddedDatabase } from './embedded-database';
+import { PGlitePool } from './pglite-pool';
 
 const COMPILED = __filename.endsWith('.js');
 
@@ -14,9 +14,9 @@ export const MIGRATIONS = COMPILED
 /**
  * One set of DataSource options for the app, the CLI and the TypeORM CLI. Without DATABASE_URL, the embedded
  * PGlite database in NEWSROOM_DATA_DIR serves through the same postgres driver, so everything above the
- * connection runs the same SQL on both.
+ * connection runs the same SQL on both. `embedded`: that database, already opening (main.ts opens it early).
  */
-export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase): DataSourceOptions {
   const base = {
     type: 'postgres' as const,
     migrations: MIGRATIONS,
@@ -28,20 +28,10 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   if (config.DATABASE_URL) {
     return { ...base, url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, connectTimeoutMS: 5000, applicationName: 'masthead' };
   }
-  ensureDirectory(config.dataDir);
-  const unlock = lockDataDirectory(config.dataDir);
-  // int8 as a string, as pg gives it, so both engines hand the same types to the code above.
-  const db = new PGlite(join(config.dataDir, 'pglite'), { parsers: { [types.INT8]: (value: string) => value } });
-  const close = async () => {
-    try {
-      await db.close();
-    } finally {
-      unlock();
-    }
-  };
+  const database = embedded ?? new EmbeddedDatabase(config.dataDir);
   class EmbeddedPool extends PGlitePool {
     constructor() {
-      super(db, close);
+      super(database.db, () => database.close());
     }
   }
   return { ...base, driver: { Pool: EmbeddedPool }, database: 'postgres' };

@@ -37,8 +37,9 @@ export class PGlitePool extends EventEmitter {
   private queue: Promise<void> = Promise.resolve();
   private ended = false;
 
+  /** `db` settles when PGlite has started (or failed to): the pool may be created while it is still starting. */
   constructor(
-    private readonly db: PGlite,
+    private readonly db: Promise<PGlite>,
     private readonly onEnd: () => Promise<void>,
   ) {
     super();
@@ -54,30 +55,31 @@ export class PGlitePool extends EventEmitter {
     return undefined;
   }
 
-  private async acquire(): Promise<{ client: PGliteConnection; release: (err?: unknown) => void }> {
+  private async acquire(): Promise<{ db: PGlite; client: PGliteConnection; release: (err?: unknown) => void }> {
     if (this.ended) throw new Error('the embedded database is closed');
     let unlock!: () => void;
     const previous = this.queue;
     this.queue = new Promise<void>((resolve) => (unlock = resolve));
     await previous;
+    let db: PGlite;
     try {
-      await this.db.waitReady;
+      db = await this.db;
     } catch (err) {
       unlock();
       throw err;
     }
-    const client = new PGliteConnection(this.db);
+    const client = new PGliteConnection(db);
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       // A connection handed back mid-transaction must not leak its open transaction to the next holder.
-      this.db
+      db
         .query('ROLLBACK')
         .catch(() => undefined)
         .finally(unlock);
     };
-    return { client, release };
+    return { db, client, release };
   }
 
   /** A one-off query on its own connection (pg.Pool#query). */
@@ -95,10 +97,10 @@ export class PGlitePool extends EventEmitter {
    * the mutex so the LISTEN does not land inside (and roll back with) another holder's open transaction.
    */
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
-    const { release } = await this.acquire();
+    const { db, release } = await this.acquire();
     let unlisten: () => Promise<void>;
     try {
-      unlisten = await this.db.listen(channel, onNotify);
+      unlisten = await db.listen(channel, onNotify);
     } finally {
       release();
     }
