@@ -2,9 +2,12 @@ import { DataSource } from 'typeorm';
 import { EventStore } from '../src/event-store/event-store.service';
 import { ProjectionRebuilder } from '../src/projections/projection-rebuilder.service';
 import { ProjectionRunner } from '../src/projections/projection-runner.service';
+import { REBUILD_LOCK } from '../src/projections/shadow-copy';
 import seed from './fixtures/seed-article.json';
 import { seedWorkflows } from './support/seed-load';
 import { bearer, startApp, TestApp } from './support/test-app';
+
+const onPostgres = Boolean(process.env.DATABASE_URL);
 
 const TABLES = [
   { name: 'articles', table: 'article_view', key: 'id' },
@@ -147,6 +150,28 @@ describe('projection rebuild (int)', () => {
       ...TABLES.map((p) => [p.name, 'succeeded', true]),
       ['audit', 'succeeded', true],
     ]);
+  });
+
+  // Instances share the database, and so the shadow tables' names: on PostgreSQL a rebuild takes an advisory lock.
+  (onPostgres ? it : it.skip)('waits while another instance rebuilds, and releases the lock when done', async () => {
+    const other = db.createQueryRunner(); // stands for another instance in the middle of a rebuild
+    await other.connect();
+    try {
+      await other.query('SELECT pg_advisory_lock($1)', [REBUILD_LOCK]);
+      const rebuilder = t.app.get(ProjectionRebuilder);
+      let finished = false;
+      const rebuilding = rebuilder.rebuild('audit').finally(() => (finished = true));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(finished).toBe(false);
+      expect(await db.query(`SELECT to_regclass('audit_entry_rebuild') AS shadow`)).toEqual([{ shadow: null }]);
+      await other.query('SELECT pg_advisory_unlock($1)', [REBUILD_LOCK]);
+      expect([await rebuilding].map((j) => [j.status, j.identical])).toEqual([['succeeded', true]]);
+      // Released with the rebuild: the other instance can take its turn.
+      expect(await other.query('SELECT pg_try_advisory_lock($1) AS taken', [REBUILD_LOCK])).toEqual([{ taken: true }]);
+    } finally {
+      await other.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+      await other.release();
+    }
   });
 
   it('catch-up from the log, many events per statement, gives the tables the inline path wrote', async () => {

@@ -111,12 +111,16 @@ export class ProjectionRebuilder {
     };
     // Live tables in the order an append writes them, so an append and this rebuild never wait on each other crosswise.
     const ordered = this.runner.projections.filter((p) => projections.includes(p));
+    // On PostgreSQL one connection of its own for the whole rebuild: it holds the rebuild lock, so that rebuilds
+    // started by several instances take turns (their shadow tables share names), and it carries the COPY.
+    const copied = ShadowCopy.supported(this.store.dataSource);
+    const copy = copied ? await ShadowCopy.open(this.store.dataSource) : null;
     try {
+      await copy?.lockRebuilds();
       const [{ total }] = await this.store.dataSource.query(`SELECT count(*) AS total FROM events`);
       for (const job of jobs) job.eventsTotal = Number(total);
       // On PostgreSQL the pass appends with COPY into shadows without a key, and the key comes after; on the
       // embedded database (no COPY FROM STDIN) it upserts into keyed shadows.
-      const copied = ShadowCopy.supported(this.store.dataSource);
       await this.store.transaction(async (m) => {
         for (const p of ordered) {
           await m.query(`DROP TABLE IF EXISTS ${shadow(p)}`);
@@ -132,7 +136,6 @@ export class ProjectionRebuilder {
       const manager = this.store.dataSource.manager;
       let after: GlobalPosition = START;
       let writing: Promise<void> = Promise.resolve();
-      const copy = copied ? await ShadowCopy.open(this.store.dataSource) : null;
       try {
         let next = this.store.readAll(manager, after, PAGE);
         for (;;) {
@@ -157,7 +160,6 @@ export class ProjectionRebuilder {
         await writing;
       } finally {
         await writing.catch(() => undefined);
-        await copy?.release();
       }
       if (copied) {
         for (const p of ordered) {
@@ -210,6 +212,7 @@ export class ProjectionRebuilder {
       for (const p of ordered) await this.store.dataSource.query(`DROP TABLE IF EXISTS ${shadow(p)}`).catch(() => undefined);
       throw err;
     } finally {
+      await copy?.release();
       for (const job of jobs) job.finishedAt = new Date().toISOString();
       onProgress?.();
     }

@@ -12,6 +12,9 @@ const ANY_SPECIAL = /[\\\n\r\t]/;
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 
+/** An arbitrary constant: the advisory lock a rebuild holds on PostgreSQL (the migrations take another). */
+export const REBUILD_LOCK = 7_310_420_252;
+
 const escape = (text: string): string => (ANY_SPECIAL.test(text) ? text.replace(SPECIAL, (c) => ESCAPES[c]) : text);
 
 /**
@@ -61,6 +64,8 @@ export function copyText(projection: Projection, rows: ProjectionRow[]): Buffer 
  * fills take no conflict rule: a rebuild copies into shadows without a key and removes superseded rows afterwards.
  */
 export class ShadowCopy {
+  private locked = false;
+
   private constructor(
     private readonly runner: QueryRunner,
     private readonly client: PoolClient,
@@ -94,7 +99,26 @@ export class ShadowCopy {
     });
   }
 
-  release(): Promise<void> {
-    return this.runner.release();
+  /**
+   * Waits for, then holds until `release`, the lock every instance's rebuild takes. A session lock: if this process
+   * dies, PostgreSQL ends the session and the lock with it.
+   */
+  async lockRebuilds(): Promise<void> {
+    await this.client.query('SELECT pg_advisory_lock($1)', [REBUILD_LOCK]);
+    this.locked = true;
+  }
+
+  async release(): Promise<void> {
+    let broken: Error | undefined;
+    if (this.locked) {
+      // The connection goes back to the pool, where a session lock would outlive the rebuild: unlocked first, or,
+      // if that fails, the connection closed (PostgreSQL drops the lock with the session).
+      await this.client.query('SELECT pg_advisory_unlock($1)', [REBUILD_LOCK]).catch((err: Error) => (broken = err));
+      this.locked = false;
+    }
+    // TypeORM's PostgreSQL runner releases with an error (the pool then closes the connection) through this method;
+    // its type marks it private.
+    if (broken) await (this.runner as unknown as { releasePostgresConnection(err: Error): Promise<void> }).releasePostgresConnection(broken);
+    else await this.runner.release();
   }
 }
