@@ -39,8 +39,9 @@ function compilePostgres(): Promise<WasmModule> {
 }
 
 /**
- * The embedded database in a data directory: locked for this process, then started. Opened before the application
- * is built (main.ts opens it before loading the app's modules) so that PGlite's start overlaps the rest.
+ * The embedded database in a data directory: locked for this process, then started. main.ts opens it before loading
+ * the app's modules with `compileOnWorker`, so that PostgreSQL's wasm compiles meanwhile; opened anywhere else (the
+ * CLI, tests), nothing would overlap the compile, and PGlite compiles it itself.
  */
 export class EmbeddedDatabase {
   /** Settles when PostgreSQL has started, or failed to. */
@@ -48,10 +49,13 @@ export class EmbeddedDatabase {
   private readonly unlock: () => void;
   private closed?: Promise<void>;
 
-  constructor(readonly dataDir: string) {
+  constructor(
+    readonly dataDir: string,
+    { compileOnWorker = false } = {},
+  ) {
     ensureDirectory(dataDir);
     this.unlock = lockDataDirectory(dataDir);
-    this.db = compilePostgres().then((pgliteWasmModule) => {
+    this.db = (compileOnWorker ? compilePostgres() : Promise.resolve(undefined)).then((pgliteWasmModule) => {
       // int8 as a string, as pg gives it, so both engines hand the same types to the code above.
       const db = new PGlite(join(dataDir, 'pglite'), { parsers: { [types.INT8]: (value: string) => value }, startParams: EMBEDDED_START_PARAMS, pgliteWasmModule });
       return db.waitReady.then(() => db);

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
-import { appliedByVersion, BY_VERSION, ArticleChange, inlineRow, Projection, ProjectionRow, upsertByVersion } from './projection';
+import { appliedByVersion, ArticleChange, inlineRow, Projection, ProjectionRow, versionGuard } from './projection';
 
 const COLUMNS = 'id uuid, version int, status text, created_at timestamptz, updated_at timestamptz, state jsonb';
+
+const GUARD = versionGuard('id', ['version', 'status', 'updated_at', 'state']);
 
 /** The working state of every article: list and detail of GET /articles. */
 @Injectable()
@@ -12,8 +14,8 @@ export class ArticleViewProjection implements Projection {
   readonly table = 'article_view';
   readonly key = 'id';
   readonly columns = COLUMNS;
-  readonly onConflict = upsertByVersion('id', ['version', 'status', 'updated_at', 'state']);
-  readonly supersedes = BY_VERSION;
+  readonly onConflict = GUARD.onConflict;
+  readonly supersedes = GUARD.supersedes;
 
   applied(manager: EntityManager, events: StoredEvent[], table = this.table): Promise<Set<number>> {
     return appliedByVersion(manager, table, events);

@@ -52,18 +52,24 @@ export interface Projection {
 
 export const PROJECTIONS = Symbol('PROJECTIONS');
 
+/** The columns of a `columns` list, name and type ("id uuid, doc jsonb" → [{ name: "id", type: "uuid" }, …]). */
+function columnList(columns: string): { name: string; type: string }[] {
+  return columns.split(',').map((c) => {
+    const [name, type] = c.trim().split(/\s+/);
+    return { name, type };
+  });
+}
+
 /** Column names of a `columns` list ("id uuid, version int" → ["id", "version"]). */
 export function columnNames(columns: string): string[] {
-  return columns.split(',').map((c) => c.trim().split(/\s+/)[0]);
+  return columnList(columns).map((c) => c.name);
 }
 
 /** The json and jsonb columns of a `columns` list. */
 export function jsonColumns(columns: string): string[] {
-  return columns
-    .split(',')
-    .map((c) => c.trim().split(/\s+/))
-    .filter(([, type]) => type === 'jsonb' || type === 'json')
-    .map(([name]) => name);
+  return columnList(columns)
+    .filter((c) => c.type === 'jsonb' || c.type === 'json')
+    .map((c) => c.name);
 }
 
 /** INSERT of rows from `source` (aliased r) into `table` with the projection's conflict rule. */
@@ -123,13 +129,17 @@ export function inlineRow(projection: Projection, row: ProjectionRow, { param, a
   return insertSql(projection, projection.table, `${recordset(projection, param(JSON.stringify([row])))} WHERE EXISTS (SELECT 1 FROM ${appended})`);
 }
 
-/** `supersedes` of a version-guarded read model: the higher version wins. */
-export const BY_VERSION = 'n.version > o.version';
-
-/** The version-guarded upsert of a read model keyed by article id: a row only moves forward. */
-export function upsertByVersion(key: string, set: string[]): string {
-  return `ON CONFLICT (${key}) DO UPDATE SET ${set.map((n) => `${n} = EXCLUDED.${n}`).join(', ')}
-      WHERE t.version < EXCLUDED.version`;
+/**
+ * The version guard of a read model keyed by article id, a row only moves forward: as the upsert's conflict rule, and
+ * as `supersedes` for the rows a rebuild copies.
+ */
+export function versionGuard(key: string, set: string[]): Pick<Projection, 'onConflict' | 'supersedes'> {
+  const newer = (row: string, than: string) => `${row}.version > ${than}.version`;
+  return {
+    onConflict: `ON CONFLICT (${key}) DO UPDATE SET ${set.map((n) => `${n} = EXCLUDED.${n}`).join(', ')}
+      WHERE ${newer('EXCLUDED', 't')}`,
+    supersedes: newer('n', 'o'),
+  };
 }
 
 /**

@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { publishedView } from '../articles/domain/article.views';
 import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
-import { appliedByVersion, BY_VERSION, ArticleChange, inlineRow, Projection, ProjectionRow, upsertByVersion } from './projection';
+import { appliedByVersion, ArticleChange, inlineRow, Projection, ProjectionRow, versionGuard } from './projection';
 
 const PUBLIC_EVENTS = new Set(['ArticlePublished', 'ArticleCorrected', 'ArticleWithdrawn']);
 
 const COLUMNS = 'id uuid, version int, status text, first_published_at timestamptz, updated_at timestamptz, document jsonb';
+
+const GUARD = versionGuard('id', ['version', 'status', 'updated_at', 'document']);
 
 /** What readers see: one row per article ever published, its status published or withdrawn. */
 @Injectable()
@@ -15,8 +17,8 @@ export class PublishedArticleProjection implements Projection {
   readonly table = 'published_article';
   readonly key = 'id';
   readonly columns = COLUMNS;
-  readonly onConflict = upsertByVersion('id', ['version', 'status', 'updated_at', 'document']);
-  readonly supersedes = BY_VERSION;
+  readonly onConflict = GUARD.onConflict;
+  readonly supersedes = GUARD.supersedes;
 
   /** Events that change nothing public count as applied: there is nothing to do for them. */
   applied(manager: EntityManager, events: StoredEvent[], table = this.table): Promise<Set<number>> {
