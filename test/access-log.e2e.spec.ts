@@ -54,6 +54,10 @@ describe('access log and headers of cache hits (e2e)', () => {
     return { ...rest, req: { ...reqRest, headers: reqHeadersRest }, res: { ...res, headers: resHeadersRest } };
   }
 
+  /** Every key of the line, nested ones as paths, in the order the line has them: the same line is the same shape. */
+  const keyPaths = (value: unknown, at = ''): string[] =>
+    value && typeof value === 'object' ? Object.entries(value).flatMap(([k, v]) => [`${at}${k}`, ...keyPaths(v, `${at}${k}.`)]) : [];
+
   const get = (path: string, requestId: string, headers: Record<string, string> = {}) =>
     t.http().get(path).set({ host: 'localhost', authorization: SECRET, cookie: 'session=secret-cookie', 'x-request-id': requestId, ...headers });
 
@@ -79,6 +83,7 @@ describe('access log and headers of cache hits (e2e)', () => {
 
         const [uncachedLine, hitLine] = [await lineOf(`uncached-${n}`), await lineOf(`hit-${n}`)];
         expect(shape(hitLine)).toEqual(shape(uncachedLine));
+        expect(keyPaths(hitLine)).toEqual(keyPaths(uncachedLine));
         expect(hitLine.req.headers.authorization).toBe('[Redacted]');
         expect(hitLine.req.headers.cookie).toBe('[Redacted]');
         expect(hitLine.res.statusCode).toBe(hit.status);
