@@ -40,6 +40,9 @@ export function accessLog(root: Logger | undefined): AccessLog {
     req.originalUrl = req.url;
     req.id = request.id;
     req.query = request.query;
+    // pino-http serialises req on arrival. Reading the peer's address now has the socket keep it (net.Socket caches
+    // it on first read), so a line written after the client has gone still names it.
+    void req.socket?.remoteAddress;
     const res = reply.raw as ServerResponse & { err?: Error };
     const start = Date.now();
     const complete = (err?: Error) => {
