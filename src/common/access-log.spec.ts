@@ -3,7 +3,7 @@ import { createServer, IncomingMessage, request as httpRequest, Server, ServerRe
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { pinoHttp } from 'pino-http';
-import { accessLog, accessLogOptions, accessLogRedact } from './access-log';
+import { accessLog, accessLogOptions, accessLogRedact, redactedKeyPaths } from './access-log';
 
 type Line = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Scenario = (req: IncomingMessage, res: ServerResponse) => void;
@@ -21,6 +21,7 @@ describe('accessLog', () => {
   const ours = accessLog(middleware.logger);
   let server: Server;
   let port: number;
+  const SECRETS = { authorization: 'Bearer secret', cookie: 'a=secret' };
   let next: { scenario: Scenario; by: 'pino-http' | 'ours' };
 
   beforeAll(async () => {
@@ -39,11 +40,11 @@ describe('accessLog', () => {
   const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
 
   /** The lines written for one request answered by `scenario`, logged by `by`. */
-  async function linesOf(by: 'pino-http' | 'ours', scenario: Scenario, abort = false): Promise<Line[]> {
+  async function linesOf(by: 'pino-http' | 'ours', scenario: Scenario, abort = false, headers: Record<string, string> = SECRETS): Promise<Line[]> {
     const before = lines().length;
     next = { scenario, by };
     await new Promise<void>((resolve) => {
-      const req = httpRequest({ port, path: '/published/x', agent: false, headers: { authorization: 'Bearer secret', cookie: 'a=secret' } }, (res) => {
+      const req = httpRequest({ port, path: '/published/x', agent: false, headers }, (res) => {
         res.resume();
         res.on('end', resolve);
       });
@@ -54,8 +55,8 @@ describe('accessLog', () => {
     for (let i = 0; i < 100 && lines().length === before; i++) await new Promise((r) => setTimeout(r, 5));
     return lines().slice(before);
   }
-  async function lineOf(by: 'pino-http' | 'ours', scenario: Scenario, abort = false): Promise<Line> {
-    const written = await linesOf(by, scenario, abort);
+  async function lineOf(by: 'pino-http' | 'ours', scenario: Scenario, abort: boolean, headers: Record<string, string>): Promise<Line> {
+    const written = await linesOf(by, scenario, abort, headers);
     expect(written).toHaveLength(1);
     return written[0];
   }
@@ -83,6 +84,15 @@ describe('accessLog', () => {
       false,
     ],
     [
+      'completed, no Set-Cookie',
+      (_req, res) => {
+        res.setHeader('X-Other', 'value');
+        res.end('ok');
+      },
+      'request completed',
+      false,
+    ],
+    [
       'a 5xx',
       (_req, res) => {
         res.statusCode = 503;
@@ -103,21 +113,45 @@ describe('accessLog', () => {
     ['the client gone before the answer', () => undefined, 'request aborted', true],
   ];
 
-  it.each(scenarios)('writes the line pino-http writes: %s', async (_name, scenario, msg, abort) => {
-    const reference = await lineOf('pino-http', scenario, abort);
-    const line = await lineOf('ours', scenario, abort);
-    expect(reference.msg).toBe(msg);
-    expect(shape(line)).toEqual(shape(reference));
-    expect(keyPaths(line)).toEqual(keyPaths(reference));
-    expect(line.req.headers).toMatchObject({ authorization: '[Redacted]', cookie: '[Redacted]' });
-    expect(JSON.stringify(line)).not.toContain('secret');
+  // Lines with something to censor go through pino's redaction, the others are written without it: both ways.
+  const requestHeaders: [string, Record<string, string>][] = [
+    ['Authorization and Cookie', SECRETS],
+    ['Cookie', { cookie: 'a=secret' }],
+    ['nothing to censor', { accept: 'text/html' }],
+  ];
+  it.each(scenarios.flatMap((s) => requestHeaders.map(([h, headers]) => [s[0], h, s[1], s[2], s[3], headers] as const)))(
+    'writes the line pino-http writes: %s, request with %s',
+    async (_name, _h, scenario, msg, abort, headers) => {
+      const reference = await lineOf('pino-http', scenario, abort, headers);
+      const line = await lineOf('ours', scenario, abort, headers);
+      expect(reference.msg).toBe(msg);
+      expect(shape(line)).toEqual(shape(reference));
+      expect(keyPaths(line)).toEqual(keyPaths(reference));
+      for (const name of Object.keys(SECRETS)) expect(line.req.headers[name]).toBe(name in headers ? '[Redacted]' : undefined);
+      expect(line.res.headers['set-cookie']).toBe(reference.res.headers['set-cookie'] && '[Redacted]');
+      expect(JSON.stringify(line)).not.toContain('secret');
+    },
+  );
+
+  it('reads the redacted paths it can check, and no others', () => {
+    expect(redactedKeyPaths(accessLogRedact)).toEqual([
+      ['req', 'headers', 'authorization'],
+      ['req', 'headers', 'cookie'],
+      ['req', 'body', 'password'],
+      ['res', 'headers', 'set-cookie'],
+    ]);
+    expect(redactedKeyPaths(['req.headers.authorization', 'res.headers.*'])).toBeUndefined();
+    expect(redactedKeyPaths(['*.password'])).toBeUndefined();
+    expect(redactedKeyPaths(["req.headers['x-key']"])).toBeUndefined();
   });
 
   it('writes nothing when info is off, as pino-http does', async () => {
     middleware.logger.level = 'warn';
     try {
-      expect(await linesOf('ours', (_req, res) => res.end('ok'))).toEqual([]);
-      expect(await linesOf('pino-http', (_req, res) => res.end('ok'))).toEqual([]);
+      for (const headers of [SECRETS, {}]) {
+        expect(await linesOf('ours', (_req, res) => res.end('ok'), false, headers)).toEqual([]);
+        expect(await linesOf('pino-http', (_req, res) => res.end('ok'), false, headers)).toEqual([]);
+      }
     } finally {
       middleware.logger.level = 'info';
     }
