@@ -1,11 +1,12 @@
 // A/B of the published reads: two builds of the service (on one PostgreSQL database) and the bare handler returning
 // the same bytes, measured interleaved, round after round, so a busy machine skews all of them alike.
 //   node bench/experiments/reads-ab.mjs <dist dir A> <dist dir B>
-// Env: AB_ROUNDS (3), AB_SECONDS (3), AB_CONNECTIONS (32), AB_PROFILE=A|B (a CPU profile of that build's reads),
+// Env: AB_ROUNDS (3), AB_SECONDS (3), AB_CONNECTIONS (32), AB_PROFILE=A|B (a CPU profile of that build during the
+//      measured rounds only, not its boot: bench/lib/profile-hook.cjs),
 //      AB_ROUTES (published,news), AB_CONDITIONAL (1: also the If-None-Match reads),
 //      AB_RATE (requests/s: a fixed load, and the CPU each server spends per request, which a busy machine skews
 //      less than a throughput does), AB_ENV_A / AB_ENV_B (JSON: more environment for that build, e.g. {"LOG_LEVEL":"warn"}).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ADMIN_PASSWORD, BENCH_DIR, JWT_SECRET, createDatabase, dropDatabase, freePort, log, round, runNode, startProcess, stopProcess, waitForHttp } from '../lib/common.mjs';
 import { seed } from '../lib/payload.mjs';
@@ -73,8 +74,16 @@ const url = await createDatabase(db);
 const procs = [];
 try {
   const serviceEnv = { DATABASE_URL: url, NODE_ENV: 'production', NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD, NEWSROOM_JWT_SECRET: JWT_SECRET, LOG_LEVEL: 'info', NEWSROOM_RATE_LIMIT_WRITES: '1000000000', NEWSROOM_RATE_LIMIT_LOGIN: '1000' };
-  const profileArgs = (which) => (process.env.AB_PROFILE === which ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profiles')}`] : []);
-  const envOf = (which) => ({ ...serviceEnv, ...JSON.parse(process.env[`AB_ENV_${which}`] ?? '{}') });
+  const profileDir = join(work, 'profiles');
+  const profiled = (which) => process.env.AB_PROFILE === which;
+  const profileArgs = (which) => (profiled(which) ? ['--require', join(BENCH_DIR, 'lib', 'profile-hook.cjs')] : []);
+  const envOf = (which) => ({ ...serviceEnv, ...(profiled(which) ? { BENCH_PROFILE_DIR: profileDir } : {}), ...JSON.parse(process.env[`AB_ENV_${which}`] ?? '{}') });
+  mkdirSync(profileDir, { recursive: true });
+  const profile = async (verb) => {
+    if (!process.env.AB_PROFILE) return;
+    writeFileSync(join(profileDir, 'control'), `${verb} reads-${process.env.AB_PROFILE}`);
+    await new Promise((r) => setTimeout(r, 300));
+  };
   const A = await start('A', join(distA, 'main.js'), profileArgs('A'), envOf('A'));
   procs.push(A);
   const B = await start('B', join(distB, 'main.js'), profileArgs('B'), envOf('B'));
@@ -102,6 +111,7 @@ try {
   procs.push(bare);
   const cases = routes.flatMap((route) => [{ route, headers: {} }, ...(conditional ? [{ route, headers: { 'if-none-match': etags[route] }, label: '304' }] : [])]);
   const results = {};
+  const cpu = {}; // CPU µs per request of each server, every round (at a fixed load or not)
   // What each server spends with nothing to answer (timers, the projection daemon's polls), for CPU-per-request figures.
   const idle = await Promise.all([A, B, bare].map(async (s) => {
     const before = cpuMs(s.child.pid);
@@ -110,6 +120,7 @@ try {
   }));
   log(`idle CPU, ms per second: ${JSON.stringify(Object.fromEntries(idle))}`);
   for (const c of cases) for (const s of [A, B, bare]) await read(s.url, `/${c.route}/${id}`, c.headers); // warm-up
+  await profile('start');
   for (let r = 0; r < rounds; r++) {
     for (const c of cases) {
       const key = `${c.route}${c.label ? ` ${c.label}` : ''}`;
@@ -117,8 +128,15 @@ try {
       for (const s of order) {
         const out = await read(s.url, `/${c.route}/${id}`, c.headers, s);
         ((results[key] ??= {})[s.name] ??= []).push(rate ? 1 / out.cpuUsPerRequest : out.requestsPerSec);
+        ((cpu[key] ??= {})[s.name] ??= []).push(out.cpuUsPerRequest);
       }
     }
+  }
+  await profile('stop');
+  if (process.env.AB_PROFILE) {
+    const file = join(profileDir, `reads-${process.env.AB_PROFILE}.cpuprofile`);
+    for (let i = 0; i < 50 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
+    log(`profile: ${file}`);
   }
   const table = Object.entries(results).map(([key, v]) => ({
     case: key,
@@ -131,7 +149,9 @@ try {
   }));
   if (rate) log(`AB_RATE: the figures are requests per CPU microsecond of each server (1 / CPU per request)`);
   console.table(table);
-  process.stdout.write(`${JSON.stringify({ results, table })}\n`);
+  log('CPU µs per request (median over rounds; includes the idle CPU above, spread over the requests)');
+  console.table(Object.entries(cpu).map(([key, v]) => ({ case: key, A: median(v.A), B: median(v.B), bare: median(v.bare), 'B/A': round(median(v.B.map((x, i) => x / v.A[i])), 3) })));
+  process.stdout.write(`${JSON.stringify({ results, cpu, table })}\n`);
 } finally {
   for (const p of procs.reverse()) await stopProcess(p);
   await dropDatabase(db);

@@ -84,6 +84,27 @@ describe('PublishedCache', () => {
     expect(cache.get('page', ids[2], ORIGIN)).toBeDefined();
   });
 
+  it('keeps the order of use when the most recently used entry is read again', () => {
+    const cache = liveCache(2);
+    const C = '0b5c8a57-0000-4000-8000-00000000000c';
+    cache.store(cache.ticket(A), 'page', ORIGIN, rendered('a'));
+    cache.store(cache.ticket(B), 'page', ORIGIN, rendered('b'));
+    cache.get('page', B, ORIGIN); // already the most recent
+    cache.get('page', A, ORIGIN);
+    cache.get('page', B, ORIGIN);
+    cache.get('page', B, ORIGIN);
+    cache.store(cache.ticket(C), 'page', ORIGIN, rendered('c'));
+    expect(cache.get('page', A, ORIGIN)).toBeUndefined();
+    expect(cache.get('page', B, ORIGIN)).toBeDefined();
+    // B was evicted and stored again: the most recent is the new B, and a read of C moves C.
+    cache.evict(B);
+    cache.store(cache.ticket(B), 'page', ORIGIN, rendered('b2'));
+    cache.get('page', C, ORIGIN);
+    cache.store(cache.ticket(A), 'page', ORIGIN, rendered('a2'));
+    expect(cache.get('page', B, ORIGIN)).toBeUndefined();
+    expect(cache.get('page', C, ORIGIN)).toBeDefined();
+  });
+
   it('keeps within the byte limit and refuses an entry larger than all of it', () => {
     const cache = liveCache(100, 1000);
     cache.store(cache.ticket(A), 'page', ORIGIN, rendered('x'.repeat(600)));
