@@ -1,6 +1,6 @@
 // Shared helpers for the benchmark: configuration, processes, PostgreSQL databases, statistics.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -220,4 +220,24 @@ export async function machineInfo() {
     emmettPostgresql: versionOf('@event-driven-io/emmett-postgresql'),
     autocannon: versionOf('autocannon'),
   };
+}
+
+/**
+ * CPU time (ms, user + system) of every PostgreSQL process on this machine, from /proc: the server's side of a
+ * measurement when it runs locally (0 when it does not). Other sessions' queries count too: read it on a quiet server.
+ */
+export function serverCpuMs() {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks * 10; // USER_HZ = 100
 }
