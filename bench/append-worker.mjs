@@ -7,7 +7,7 @@
 // Prints {events, seconds, eventsPerSec, latencyMs} as JSON.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { config, dist, latencySummary, require, round, serverCpuMs } from './lib/common.mjs';
+import { config, cpuSinceMs, databaseCpuMs, dist, latencySummary, require, round } from './lib/common.mjs';
 import { EVENT_TYPE, eventData, eventMetadata } from './lib/payload.mjs';
 import { startProfile, stopProfile } from './lib/profiler.mjs';
 
@@ -192,16 +192,17 @@ async function main() {
   phase = 'measure';
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const server0 = serverCpuMs();
+  const database = embedded ? null : new URL(target).pathname.slice(1);
+  const server0 = database ? await databaseCpuMs(database) : null;
   await new Promise((r) => setTimeout(r, seconds * 1000));
   phase = 'done';
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const serverMs = serverCpuMs() - server0;
+  const serverMs = database ? cpuSinceMs(server0, await databaseCpuMs(database)) : 0;
   if (config.profile && process.env.BENCH_PROFILE_FILE) await stopProfile(process.env.BENCH_PROFILE_FILE);
   await Promise.all(running);
   await sut.close();
-  // CPU per event of this process and of the (local) PostgreSQL server: on a shared machine, steadier than events/s.
+  // CPU per event of this process and of its PostgreSQL backends: on a shared machine, steadier than events/s.
   const cpuUs = { client: round((cpu.user + cpu.system) / count, 0), server: round((serverMs * 1000) / count, 0) };
   return { system, writers, events: count, seconds: round(elapsed, 3), eventsPerSec: round(count / elapsed, 1), latencyMs: latencySummary(latencies), cpuUs, errors, lastError };
 }

@@ -7,10 +7,12 @@
 //   raw        one prepared single-row INSERT in autocommit, pool = writers (as in npm run bench)
 //   ours       EventStore.append as built (dist/), pool = writers; with group commit since it has it
 //   group-K    the EventStore's group commit (its queue, its statement) on bare pg, K statements in flight
+//   before     `ours` of another checkout, built (GROUP_BEFORE=<its root>, e.g. a copy of main): before and after
+//              in the same run
 // With each figure, the CPU per event of the client process and of the local PostgreSQL server (µs): on a shared
 // 2-core machine the sum bounds what an idle machine would do. Writes bench/results/experiments/append-group-<time>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { BENCH_DIR, config, createDatabase, dropDatabase, round, runNode } from '../lib/common.mjs';
 
 const SYSTEMS = (process.env.GROUP_SYSTEMS ?? 'raw,ours,group-1,group-2,group-4').split(',');
@@ -26,7 +28,11 @@ try {
     for (const writers of writersList) {
       const row = { round: r, writers };
       for (const system of SYSTEMS) {
-        const res = (row[system] = await runNode('append-worker.mjs', [system, writers, dbUrl]));
+        const res = (row[system] =
+          system === 'before'
+            ? await runNode(relative(BENCH_DIR, join(process.env.GROUP_BEFORE, 'bench', 'append-worker.mjs')), ['ours', writers, dbUrl])
+            : await runNode('append-worker.mjs', [system, writers, dbUrl]));
+        res.cpuUs ??= { client: null, server: null };
         const ratio = system === 'raw' ? '' : `, ${round(res.eventsPerSec / row.raw.eventsPerSec, 2)}× raw`;
         process.stderr.write(`round ${r} ${system} ×${writers}: ${res.eventsPerSec} events/s${ratio} (p50 ${res.latencyMs.p50} ms; CPU/event µs client ${res.cpuUs.client}, server ${res.cpuUs.server}; errors ${res.errors})\n`);
       }

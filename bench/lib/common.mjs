@@ -1,6 +1,6 @@
 // Shared helpers for the benchmark: configuration, processes, PostgreSQL databases, statistics.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -223,21 +223,27 @@ export async function machineInfo() {
 }
 
 /**
- * CPU time (ms, user + system) of every PostgreSQL process on this machine, from /proc: the server's side of a
- * measurement when it runs locally (0 when it does not). Other sessions' queries count too: read it on a quiet server.
+ * CPU time (ms, user + system) of each PostgreSQL backend connected to `database`, by pid (from /proc: the server must
+ * run on this machine). Backends of other databases (other sessions' tests on the same server) do not count; nor does
+ * the shared WAL writer. Take one at the start and one at the end of a measurement and subtract with `cpuSinceMs`.
  */
-export function serverCpuMs() {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
+export async function databaseCpuMs(database) {
+  const { rows } = await withAdmin((c) => c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]));
+  const byPid = new Map();
+  for (const { pid } of rows) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      byPid.set(pid, (Number(fields[11]) + Number(fields[12])) * 10); // USER_HZ = 100
     } catch {
-      // gone meanwhile
+      // gone meanwhile, or not on this machine
     }
   }
-  return ticks * 10; // USER_HZ = 100
+  return byPid;
+}
+
+/** The CPU spent between two `databaseCpuMs` readings by the backends alive at the second (a backend gone is lost). */
+export function cpuSinceMs(before, after) {
+  let ms = 0;
+  for (const [pid, cpu] of after) ms += cpu - (before.get(pid) ?? 0);
+  return ms;
 }

@@ -5,6 +5,9 @@
  * the earlier one, so appends to a stream keep their order and two statements never lock the same ledger row.
  *
  * `run` settles every item of the batch it is given (it must not throw); the queue only decides who goes together.
+ * A batch is sent once the callers of this turn have queued their appends: after the current microtasks when the
+ * queue was idle, and after a statement answers, on the next turn of the event loop, so that the callers it has just
+ * answered can queue their next appends first (else the first of them would go alone, the rest in the next one).
  */
 export interface Grouped<R> {
   readonly key: string;
@@ -16,6 +19,7 @@ export class GroupCommit<I extends Grouped<R>, R> {
   private readonly queue: I[] = [];
   private readonly busy = new Set<string>();
   private running = 0;
+  private scheduled = false;
 
   constructor(
     private readonly run: (batch: I[]) => Promise<void>,
@@ -26,6 +30,15 @@ export class GroupCommit<I extends Grouped<R>, R> {
   submit(item: Omit<I, 'resolve' | 'reject'>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ ...item, resolve, reject } as I);
+      this.schedule(queueMicrotask);
+    });
+  }
+
+  private schedule(defer: (callback: () => void) => unknown): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    defer(() => {
+      this.scheduled = false;
       this.pump();
     });
   }
@@ -52,7 +65,7 @@ export class GroupCommit<I extends Grouped<R>, R> {
         .finally(() => {
           this.running--;
           for (const key of keys) this.busy.delete(key);
-          this.pump();
+          this.schedule(setImmediate);
         });
     }
   }
