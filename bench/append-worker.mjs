@@ -1,11 +1,13 @@
 // One append measurement in its own process: `node bench/append-worker.mjs <system> <writers> <target>`.
-// Systems: setup | raw | ours | ours-app-pool | emmett | setup-pglite | raw-pglite | ours-pglite.
+// Systems: setup | raw | ours | ours-app-pool | emmett | setup-pglite | raw-pglite | ours-pglite; and for
+// bench/experiments/append-group.mjs, group-K: the EventStore's group commit (its queue and statement) on bare pg
+// with K statements in flight, the per-append client work (canonical JSON, hash chain) done as the EventStore does.
 // Each writer owns BENCH_APPEND_STREAMS_PER_WRITER streams and appends one event per command to them in turn,
 // tracking each stream's version (and, for ours, head hash) the way a caller that has just read the stream would.
 // Prints {events, seconds, eventsPerSec, latencyMs} as JSON.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { config, dist, latencySummary, require, round } from './lib/common.mjs';
+import { config, cpuSinceMs, databaseCpuMs, dist, latencySummary, require, round } from './lib/common.mjs';
 import { EVENT_TYPE, eventData, eventMetadata } from './lib/payload.mjs';
 import { startProfile, stopProfile } from './lib/profiler.mjs';
 
@@ -103,6 +105,34 @@ async function systemUnderTest() {
       close: () => ds.destroy(),
     };
   }
+  const group = /^group-(\d+)$/.exec(system);
+  if (group) {
+    const inFlight = Number(group[1]);
+    const { Pool } = require('pg');
+    const { eventHash, genesisHash } = dist('event-store/hash-chain.js');
+    const { GroupCommit } = dist('event-store/group-commit.js');
+    const { APPEND_BATCH } = dist('event-store/event-store.service.js');
+    const pool = new Pool({ connectionString: target, max: inFlight });
+    const text = `${APPEND_BATCH} SELECT stream_id, version, position, transaction_id FROM appended`;
+    const queue = new GroupCommit(async (batch) => {
+      const appends = batch.map((b, n) => ({ n, stream_id: b.key, expected: b.version - 1, version: b.version, head_hash: b.hash, recorded_at: b.recordedAt, metadata: b.metadata }));
+      const events = batch.map((b, n) => ({ n, version: b.version, type: b.type, schema_version: b.schemaVersion, data: b.data, hash: b.hash }));
+      const { rows } = await pool.query({ name: 'append_batch', text, values: [JSON.stringify(appends), JSON.stringify(events)] });
+      const moved = new Set(rows.map((r) => r.stream_id));
+      for (const b of batch) (moved.has(b.key) ? b.resolve() : b.reject(new Error(`conflict on ${b.key}`)));
+    }, inFlight, 64);
+    return {
+      appendOne: async (s) => {
+        const recordedAt = new Date().toISOString();
+        const row = { streamId: s.id, version: s.version + 1, type: EVENT_TYPE, schemaVersion: 1, data: JSON.parse(dataJson), metadata: JSON.parse(metadataJson), recordedAt };
+        const hash = eventHash(s.version === 0 ? genesisHash(s.id) : s.hash, row);
+        await queue.submit({ ...row, key: s.id, hash });
+        s.version = row.version;
+        s.hash = hash;
+      },
+      close: () => pool.end(),
+    };
+  }
   if (system === 'emmett') {
     const { Pool } = require('pg');
     const { getPostgreSQLEventStore } = await import('@event-driven-io/emmett-postgresql');
@@ -161,13 +191,20 @@ async function main() {
   if (config.profile && process.env.BENCH_PROFILE_FILE) await startProfile();
   phase = 'measure';
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const database = embedded ? null : new URL(target).pathname.slice(1);
+  const server0 = database ? await databaseCpuMs(database) : null;
   await new Promise((r) => setTimeout(r, seconds * 1000));
   phase = 'done';
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const serverMs = database ? cpuSinceMs(server0, await databaseCpuMs(database)) : 0;
   if (config.profile && process.env.BENCH_PROFILE_FILE) await stopProfile(process.env.BENCH_PROFILE_FILE);
   await Promise.all(running);
   await sut.close();
-  return { system, writers, events: count, seconds: round(elapsed, 3), eventsPerSec: round(count / elapsed, 1), latencyMs: latencySummary(latencies), errors, lastError };
+  // CPU per event of this process and of its PostgreSQL backends: on a shared machine, steadier than events/s.
+  const cpuUs = { client: round((cpu.user + cpu.system) / count, 0), server: round((serverMs * 1000) / count, 0) };
+  return { system, writers, events: count, seconds: round(elapsed, 3), eventsPerSec: round(count / elapsed, 1), latencyMs: latencySummary(latencies), cpuUs, errors, lastError };
 }
 
 main().then(

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { EventRow, storedFromRow } from '../src/event-store/event-store.service';
-import { GlobalPosition, NewEvent, StoredEvent, StreamHead, WrongExpectedVersion } from '../src/event-store/event-store.types';
+import { AppendWrites, GlobalPosition, NewEvent, StoredEvent, StreamHead, WrongExpectedVersion } from '../src/event-store/event-store.types';
 import { eventHash, genesisHash } from '../src/event-store/hash-chain';
 import { barrier, delay, drainAll, EventStoreHarness, metadata, newStreamId, startEventStore } from './support/event-store-harness';
 
@@ -479,6 +479,102 @@ describe(`EventStore on ${ENGINE}`, () => {
       const next = await h.store.transaction((m) => h.store.append(m, streamId, 5, events(1, 'next'), metadata(), new Date().toISOString()));
       expect(next.map((e) => e.version)).toEqual([6]);
       await expectConsistentStream(streamId, 6);
+    });
+  });
+
+  describe('6. appends outside a transaction: group commit', () => {
+    // On a bare manager, appends made while a statement is in flight go together into the next one. Each append is
+    // still conditional on its own stream's version, and succeeds or fails on its own.
+    const bare = () => h.dataSource.manager;
+    const appendBare = (streamId: string, expected: number | StreamHead, label: string, writes?: AppendWrites) =>
+      h.store.append(bare(), streamId, expected, events(1, label), metadata(), new Date().toISOString(), writes);
+    const settled = <T>(promises: Promise<T>[]) => Promise.allSettled(promises);
+    const PROBE = 'append_writes_probe';
+
+    beforeAll(async () => {
+      await h.dataSource.query(`CREATE TABLE ${PROBE} (stream_id text NOT NULL, version int NOT NULL, position bigint NOT NULL)`);
+    });
+
+    /** Writes that record, for its own stream, the events the append inserted (version and position). */
+    const probe =
+      (streamId: string): AppendWrites =>
+      (_events, { param, appended }) => [`INSERT INTO ${PROBE} (stream_id, version, position) SELECT ${param(streamId)}, version, position FROM ${appended}`];
+
+    it('many streams at once: every append commits, grouped, with the positions and transaction ids stored', async () => {
+      const streams = Array.from({ length: 40 }, () => newStreamId('grouped'));
+      // Two rounds: creating the streams (expected 0), then moving each from the head the first round returned.
+      const first = await Promise.all(streams.map((id, i) => appendBare(id, 0, 'first', i % 2 ? probe(id) : undefined)));
+      const second = await Promise.all(
+        streams.map((id, i) => {
+          const [e] = first[i];
+          return appendBare(id, { streamId: id, version: e.version, hash: e.hash }, 'second', i % 3 ? probe(id) : undefined);
+        }),
+      );
+      for (const [i, id] of streams.entries()) {
+        const stored = await expectConsistentStream(id, 2);
+        expect([...first[i], ...second[i]]).toEqual(stored);
+      }
+      // Submitted in one turn of the event loop: fewer transactions than appends (on either engine).
+      const transactions = new Set([...first, ...second].map(([e]) => e.transactionId));
+      expect(transactions.size).toBeLessThan(streams.length * 2);
+      expect([...first, ...second].some(([e], i, all) => all.findIndex(([o]) => o.transactionId === e.transactionId) !== i)).toBe(true);
+      // Each append's writes saw its own events only, and committed with them.
+      const probed: { stream_id: string; version: number; position: string }[] = await h.dataSource.query(
+        `SELECT stream_id, version, position FROM ${PROBE} WHERE stream_id = ANY($1) ORDER BY position`,
+        [streams],
+      );
+      const expected = streams
+        .flatMap((id, i) => [...(i % 2 ? first[i] : []), ...(i % 3 ? second[i] : [])].map((e) => ({ stream_id: id, version: e.version, position: String(e.position) })))
+        .sort((a, b) => Number(a.position) - Number(b.position));
+      expect(probed).toEqual(expected);
+    });
+
+    it('a race for one version, grouped with other streams: exactly one winner, the others conflict, nothing else is lost', async () => {
+      const contested = newStreamId('contested');
+      const [created] = await appendBare(contested, 0, 'base');
+      const head: StreamHead = { streamId: contested, version: 1, hash: created.hash };
+      const others = Array.from({ length: 12 }, () => newStreamId('bystander'));
+      const racers = Array.from({ length: 10 }, (_, i) => appendBare(contested, i % 2 ? head : 1, `racer-${i}`));
+      const bystanders = others.map((id) => appendBare(id, 0, 'bystander'));
+      const fresh = Array.from({ length: 5 }, () => appendBare(contested, 0, 'recreate'));
+      const [raced, stood, recreated] = await Promise.all([settled(racers), settled(bystanders), settled(fresh)]);
+      expect(raced.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of raced.filter((r) => r.status === 'rejected')) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedVersion);
+      for (const r of recreated) expect(r).toMatchObject({ status: 'rejected', reason: expect.any(WrongExpectedVersion) });
+      expect(stood.every((r) => r.status === 'fulfilled')).toBe(true);
+      const winner = (raced.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<StoredEvent[]>).value;
+      expect(await expectConsistentStream(contested, 2)).toEqual([created, ...winner]);
+      for (const id of others) await expectConsistentStream(id, 1);
+    });
+
+    it('a statement error in a batch lands on its own append: the others commit', async () => {
+      const streams = Array.from({ length: 8 }, () => newStreamId('batch-error'));
+      // A write that breaks a constraint (NOT NULL) once its append has inserted: the whole statement fails.
+      const failing: AppendWrites = (_events, { appended }) => [
+        `INSERT INTO ${PROBE} (stream_id, version, position) SELECT NULL, version, position FROM ${appended}`,
+      ];
+      const results = await settled(streams.map((id, i) => appendBare(id, 0, 'maybe', i === 3 ? failing : probe(id))));
+      expect(results.map((r) => r.status)).toEqual(streams.map((_, i) => (i === 3 ? 'rejected' : 'fulfilled')));
+      expect((results[3] as PromiseRejectedResult).reason).not.toBeInstanceOf(WrongExpectedVersion);
+      expect(await ledgerOf(streams[3])).toBeUndefined();
+      expect(await rowsOf(streams[3])).toEqual([]);
+      for (const [i, id] of streams.entries()) if (i !== 3) expect(await expectConsistentStream(id, 1)).toEqual((results[i] as PromiseFulfilledResult<StoredEvent[]>).value);
+    });
+
+    it('a chain of appends to one stream, each expecting the last one, keeps its order and hash chain', async () => {
+      const streamId = newStreamId('chained');
+      const n = 20;
+      // Each append starts when the previous has answered, while other streams keep the batches busy.
+      const noise = Array.from({ length: 30 }, () => appendBare(newStreamId('noise'), 0, 'noise'));
+      let head: number | StreamHead = 0;
+      const appended: StoredEvent[] = [];
+      for (let i = 0; i < n; i++) {
+        const [e] = await appendBare(streamId, head, `link-${i}`);
+        appended.push(e);
+        head = { streamId, version: e.version, hash: e.hash };
+      }
+      await Promise.all(noise);
+      expect(await expectConsistentStream(streamId, n)).toEqual(appended);
     });
   });
 });

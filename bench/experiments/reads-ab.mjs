@@ -3,12 +3,13 @@
 //   node bench/experiments/reads-ab.mjs <dist dir A> <dist dir B>
 // Env: AB_ROUNDS (3), AB_SECONDS (3), AB_CONNECTIONS (32), AB_PROFILE=A|B (a CPU profile of that build during the
 //      measured rounds only, not its boot: bench/lib/profile-hook.cjs),
-//      AB_ROUTES (published,news), AB_CONDITIONAL (1: also the If-None-Match reads),
+//      AB_ROUTES (published,news; `commands`: the bench's command workflow instead of a read, as in npm run bench,
+//      the bare handler's INSERT as its baseline), AB_CONDITIONAL (1: also the If-None-Match reads),
 //      AB_RATE (requests/s: a fixed load, and the CPU each server spends per request, which a busy machine skews
 //      less than a throughput does), AB_ENV_A / AB_ENV_B (JSON: more environment for that build, e.g. {"LOG_LEVEL":"warn"}).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ADMIN_PASSWORD, BENCH_DIR, JWT_SECRET, createDatabase, dropDatabase, freePort, log, round, runNode, startProcess, stopProcess, waitForHttp } from '../lib/common.mjs';
+import { ADMIN_PASSWORD, BENCH_DIR, JWT_SECRET, cpuSinceMs, createDatabase, databaseCpuMs, dropDatabase, freePort, log, round, runNode, startProcess, stopProcess, waitForHttp } from '../lib/common.mjs';
 import { seed } from '../lib/payload.mjs';
 
 const [distA, distB] = process.argv.slice(2).map((d) => resolve(d));
@@ -53,7 +54,7 @@ async function publishOne(base) {
   const v2 = (await api(base, 'POST', `/articles/${id}/approval`, {}, t.editor, { 'if-match': `"${v}"` })).body.version;
   await api(base, 'POST', `/articles/${id}/publication`, { copyrightNotice: { holder: seed.copyrightNotice.holder, text: seed.copyrightNotice.text } }, t.publisher, { 'if-match': `"${v2}"` });
   void version;
-  return id;
+  return { id, tokens: t };
 }
 
 const rate = Number(process.env.AB_RATE ?? 0);
@@ -61,10 +62,17 @@ const cpuMs = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
 };
-async function read(url, path, headers, proc) {
+let tokens;
+async function read(url, path, headers, proc, bare = false) {
   const before = proc ? cpuMs(proc.child.pid) : 0;
-  const out = await runNode('http-load.mjs', [JSON.stringify({ mode: 'read', url, path, connections, seconds, headers, rate: rate || undefined })]);
+  const serverBefore = await databaseCpuMs(db);
+  const options = path.startsWith('/commands/')
+    ? { mode: 'commands', url, connections, seconds, tokens: bare ? { reporter: 'r', editor: 'e', publisher: 'p' } : tokens }
+    : { mode: 'read', url, path, connections, seconds, headers, rate: rate || undefined };
+  const out = await runNode('http-load.mjs', [JSON.stringify(options)]);
   if (proc) out.cpuUsPerRequest = round(((cpuMs(proc.child.pid) - before) * 1000) / out.totalRequests, 1);
+  // The CPU per request of the database's backends (both services' and the bare handler's; only one is loaded at a time).
+  out.serverCpuUsPerRequest = round((cpuSinceMs(serverBefore, await databaseCpuMs(db)) * 1000) / out.totalRequests, 1);
   return out;
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -88,11 +96,13 @@ try {
   procs.push(A);
   const B = await start('B', join(distB, 'main.js'), profileArgs('B'), envOf('B'));
   procs.push(B);
-  const id = await publishOne(A.url);
+  const published = await publishOne(A.url);
+  const id = published.id;
+  tokens = published.tokens;
   await new Promise((r) => setTimeout(r, 2000));
-  const bareEnv = {};
+  const bareEnv = { DATABASE_URL: url };
   const etags = {};
-  for (const route of routes) {
+  for (const route of routes.filter((r) => r !== 'commands')) {
     const res = await fetch(`${A.url}/${route}/${id}`, { headers: { 'x-request-id': 'ab' } });
     const bytes = Buffer.from(await res.arrayBuffer());
     const resB = await fetch(`${B.url}/${route}/${id}`, { headers: { 'x-request-id': 'ab' } });
@@ -106,10 +116,10 @@ try {
     writeFileSync(file, bytes);
     bareEnv[route === 'published' ? 'BENCH_BARE_PUBLISHED' : 'BENCH_BARE_NEWS'] = file;
   }
-  bareEnv.BENCH_BARE_ETAG = etags[routes[0]];
+  bareEnv.BENCH_BARE_ETAG = etags[routes.find((r) => r !== 'commands')];
   const bare = await start('bare', join(BENCH_DIR, 'bare-server.mjs'), [], bareEnv);
   procs.push(bare);
-  const cases = routes.flatMap((route) => [{ route, headers: {} }, ...(conditional ? [{ route, headers: { 'if-none-match': etags[route] }, label: '304' }] : [])]);
+  const cases = routes.flatMap((route) => [{ route, headers: {} }, ...(conditional && route !== 'commands' ? [{ route, headers: { 'if-none-match': etags[route] }, label: '304' }] : [])]);
   const results = {};
   const cpu = {}; // CPU µs per request of each server, every round (at a fixed load or not)
   // What each server spends with nothing to answer (timers, the projection daemon's polls), for CPU-per-request figures.
@@ -119,16 +129,17 @@ try {
     return [s.name, round((cpuMs(s.child.pid) - before) / 3, 1)];
   }));
   log(`idle CPU, ms per second: ${JSON.stringify(Object.fromEntries(idle))}`);
-  for (const c of cases) for (const s of [A, B, bare]) await read(s.url, `/${c.route}/${id}`, c.headers); // warm-up
+  for (const c of cases) for (const s of [A, B, bare]) await read(s.url, `/${c.route}/${id}`, c.headers, undefined, s === bare); // warm-up
   await profile('start');
   for (let r = 0; r < rounds; r++) {
     for (const c of cases) {
       const key = `${c.route}${c.label ? ` ${c.label}` : ''}`;
       const order = r % 2 ? [B, A, bare] : [A, B, bare];
       for (const s of order) {
-        const out = await read(s.url, `/${c.route}/${id}`, c.headers, s);
+        const out = await read(s.url, `/${c.route}/${id}`, c.headers, s, s === bare);
         ((results[key] ??= {})[s.name] ??= []).push(rate ? 1 / out.cpuUsPerRequest : out.requestsPerSec);
         ((cpu[key] ??= {})[s.name] ??= []).push(out.cpuUsPerRequest);
+        log(`round ${r + 1} ${key} ${s.name}: ${out.requestsPerSec} req/s, CPU per request µs: service ${out.cpuUsPerRequest}, PostgreSQL ${out.serverCpuUsPerRequest}`);
       }
     }
   }

@@ -221,3 +221,29 @@ export async function machineInfo() {
     autocannon: versionOf('autocannon'),
   };
 }
+
+/**
+ * CPU time (ms, user + system) of each PostgreSQL backend connected to `database`, by pid (from /proc: the server must
+ * run on this machine). Backends of other databases (other sessions' tests on the same server) do not count; nor does
+ * the shared WAL writer. Take one at the start and one at the end of a measurement and subtract with `cpuSinceMs`.
+ */
+export async function databaseCpuMs(database) {
+  const { rows } = await withAdmin((c) => c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]));
+  const byPid = new Map();
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      byPid.set(pid, (Number(fields[11]) + Number(fields[12])) * 10); // USER_HZ = 100
+    } catch {
+      // gone meanwhile, or not on this machine
+    }
+  }
+  return byPid;
+}
+
+/** The CPU spent between two `databaseCpuMs` readings by the backends alive at the second (a backend gone is lost). */
+export function cpuSinceMs(before, after) {
+  let ms = 0;
+  for (const [pid, cpu] of after) ms += cpu - (before.get(pid) ?? 0);
+  return ms;
+}

@@ -13,8 +13,16 @@ import {
 } from './event-store.types';
 import { preparedQuery } from '../database/prepared';
 import { eventHash, genesisHash } from './hash-chain';
+import { GroupCommit, Grouped } from './group-commit';
 
 const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Grouped statements in flight at once. One gives the largest batches and the least CPU per event (measured against
+ * 2 and 4 in docs/optimisation/append.md); the cost is that a statement waiting on a row lock held elsewhere (another
+ * instance's transaction on the same stream) holds back every append of this process until it ends.
+ */
+const GROUP_IN_FLIGHT = 1;
 
 const COLUMNS = `position, transaction_id, stream_id, version, type, schema_version, data, metadata, recorded_at, hash`;
 
@@ -111,6 +119,10 @@ export class EventStore {
   /**
    * Appends `events` after `expected`: a version number, or the head as read in this transaction (which saves
    * a round trip). Throws WrongExpectedVersion when the stream has moved on.
+   *
+   * On a bare manager (no transaction), appends made meanwhile by other callers may be committed in the same
+   * statement (group commit, see `appendGrouped`); each still succeeds or fails on its own. On a transaction's
+   * manager the append runs alone, in that transaction.
    */
   async append(
     manager: EntityManager,
@@ -148,11 +160,19 @@ export class EventStore {
       previousHash = eventHash(previousHash, row);
       return { ...row, hash: previousHash, position: 0, transactionId: '' };
     });
-    const head = stored[stored.length - 1];
+    const pending: Append = { key: streamId, expectedVersion, stored, writes };
+    if (manager.queryRunner) return this.appendAlone(manager, pending);
+    return this.group.submit(pending);
+  }
 
-    // One statement, so one round trip, and atomic on its own (outside a transaction it commits by itself): move the
-    // ledger from the expected version (or create it), insert the events only if it moved, and run the caller's
-    // writes (the inline projections) off the inserted events.
+  /**
+   * One append in one statement, so one round trip, and atomic on its own (outside a transaction it commits by
+   * itself): move the ledger from the expected version (or create it), insert the events only if it moved, and run
+   * the caller's writes (the inline projections) off the inserted events.
+   */
+  private async appendAlone(manager: EntityManager, { expectedVersion, stored, writes }: Append): Promise<StoredEvent[]> {
+    const { streamId, recordedAt } = stored[0];
+    const head = stored[stored.length - 1];
     const moveLedger =
       expectedVersion === 0
         ? `INSERT INTO streams (stream_id, version, head_hash, updated_at) VALUES ($1, $2, $3, $4::timestamptz)
@@ -162,13 +182,9 @@ export class EventStore {
     const rows = stored.map((e) => ({ version: e.version, type: e.type, schema_version: e.schemaVersion, data: e.data, hash: e.hash }));
     const params: unknown[] = [streamId, head.version, head.hash, recordedAt, JSON.stringify(rows), JSON.stringify(stored[0].metadata)];
     if (expectedVersion !== 0) params.push(expectedVersion);
-    const context: AppendContext = {
-      param: (value) => `$${params.push(value)}`,
-      appended: 'appended',
-    };
-    const also = (writes?.(stored, context) ?? []).map((sql, i) => `, write_${i} AS (${sql})`).join('');
+    const also = writesSql([{ stored, writes, appended: 'appended' }], params);
     try {
-      const inserted = await preparedQuery<{ version: number; position: string; transaction_id: string }>(
+      const inserted = await preparedQuery<InsertedRow>(
         manager,
         `WITH moved AS (${moveLedger}),
          appended AS (
@@ -181,19 +197,59 @@ export class EventStore {
          SELECT version, position, transaction_id FROM appended`,
         params,
       );
-      if (inserted.length !== stored.length) throw new WrongExpectedVersion(streamId, expectedVersion);
-      const byVersion = new Map(inserted.map((row) => [row.version, row]));
-      for (const event of stored) {
-        const row = byVersion.get(event.version)!;
-        event.position = Number(row.position);
-        event.transactionId = String(row.transaction_id);
-      }
-      return stored;
+      return placed(stored, expectedVersion, inserted);
     } catch (err) {
-      if ((err as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {
-        throw new WrongExpectedVersion(streamId, expectedVersion);
-      }
+      if (sqlState(err) === UNIQUE_VIOLATION) throw new WrongExpectedVersion(streamId, expectedVersion);
       throw err;
+    }
+  }
+
+  /**
+   * Group commit (src/event-store/group-commit.ts): the appends waiting while a statement is in flight, one per
+   * stream, in one statement and one commit. The ledger and events part has a fixed shape over two jsonb record sets
+   * (the appends, their events), so without inline writes it stays one prepared statement whatever the batch;
+   * each append's writes follow as CTEs reading only its own events (`appended_<n>`), and such a statement, its text
+   * varying with the batch, is not prepared. Each append is conditional on its own stream's expected version: one
+   * whose stream moved gets no rows back and is a WrongExpectedVersion while the others commit. If the statement
+   * fails (a unique violation, a write that breaks a constraint), nothing of it committed and each append is run
+   * again alone, so the error lands on its own append only.
+   */
+  private readonly group = new GroupCommit<PendingAppend, StoredEvent[]>((batch) => this.appendBatch(batch), GROUP_IN_FLIGHT, 64);
+
+  private async appendBatch(batch: PendingAppend[]): Promise<void> {
+    const manager = this.dataSource.manager;
+    if (batch.length === 1) return settle(batch[0], this.appendAlone(manager, batch[0]));
+    const appends = batch.map(({ expectedVersion, stored }, n) => {
+      const head = stored[stored.length - 1];
+      return { n, stream_id: head.streamId, expected: expectedVersion, version: head.version, head_hash: head.hash, recorded_at: head.recordedAt, metadata: head.metadata };
+    });
+    const events = batch.flatMap(({ stored }, n) => stored.map((e) => ({ n, version: e.version, type: e.type, schema_version: e.schemaVersion, data: e.data, hash: e.hash })));
+    const params: unknown[] = [JSON.stringify(appends), JSON.stringify(events)];
+    const withWrites = batch.filter((p) => p.writes);
+    const also = writesSql(
+      withWrites.map((p, i) => ({ ...p, appended: `appended_${i}`, from: `SELECT version, position FROM appended WHERE stream_id = $${params.push(p.key)}` })),
+      params,
+    );
+    const text = `${APPEND_BATCH}${also}
+      SELECT stream_id, version, position, transaction_id FROM appended`;
+    let inserted: (InsertedRow & { stream_id: string })[];
+    try {
+      inserted = withWrites.length ? await manager.query(text, params) : await preparedQuery(manager, text, params);
+    } catch (err) {
+      // A statement the server refused committed nothing: each append alone, its error (if any) its own. Any other
+      // failure (the connection lost) may have come after the commit: it is every append's answer, as it would be alone.
+      if (sqlState(err) === undefined) throw err;
+      await Promise.all(batch.map((p) => settle(p, this.appendAlone(manager, p))));
+      return;
+    }
+    const byStream = new Map<string, InsertedRow[]>();
+    for (const row of inserted) byStream.set(row.stream_id, [...(byStream.get(row.stream_id) ?? []), row]);
+    for (const p of batch) {
+      try {
+        p.resolve(placed(p.stored, p.expectedVersion, byStream.get(p.key) ?? []));
+      } catch (err) {
+        p.reject(err);
+      }
     }
   }
 
@@ -226,4 +282,85 @@ export class EventStore {
     const { version, data } = this.schemas.upcast(event.type, event.schemaVersion, event.data);
     return version === event.schemaVersion ? event : { ...event, schemaVersion: version, data };
   }
+}
+
+interface Append {
+  /** The stream id. */
+  readonly key: string;
+  readonly expectedVersion: number;
+  readonly stored: StoredEvent[];
+  readonly writes?: AppendWrites;
+}
+
+type PendingAppend = Append & Grouped<StoredEvent[]>;
+
+interface InsertedRow {
+  version: number;
+  position: string;
+  transaction_id: string;
+}
+
+/**
+ * The ledger and events part of a grouped append: $1 the appends (one per stream), $2 their events. A stream is
+ * created (expected 0) or moved from its expected version; only the events of the streams that moved are inserted.
+ */
+export const APPEND_BATCH = `WITH a AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb)
+    AS a(n int, stream_id text, expected int, version int, head_hash text, recorded_at timestamptz, metadata jsonb)
+), created AS (
+  INSERT INTO streams (stream_id, version, head_hash, updated_at)
+  SELECT stream_id, version, head_hash, recorded_at FROM a WHERE expected = 0
+  ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id
+), moved AS (
+  UPDATE streams s SET version = a.version, head_hash = a.head_hash, updated_at = a.recorded_at
+    FROM a WHERE a.expected > 0 AND s.stream_id = a.stream_id AND s.version = a.expected
+  RETURNING s.stream_id
+), appended AS (
+  INSERT INTO events (stream_id, version, type, schema_version, data, metadata, recorded_at, hash)
+  SELECT a.stream_id, e.version, e.type, e.schema_version, e.data, a.metadata, a.recorded_at, e.hash
+    FROM (SELECT stream_id FROM created UNION ALL SELECT stream_id FROM moved) ok
+    JOIN a USING (stream_id)
+    JOIN jsonb_to_recordset($2::jsonb) AS e(n int, version int, type text, schema_version int, data jsonb, hash text) ON e.n = a.n
+   ORDER BY a.n, e.version
+  RETURNING stream_id, version, position, transaction_id
+)`;
+
+/**
+ * The appends' writes as CTEs after `appended`, their parameters added to `params`. Each append's writes read its
+ * own events under the name `appended` gives (a CTE of its own, `from`, when several appends share the statement).
+ */
+function writesSql(appends: { stored: StoredEvent[]; writes?: AppendWrites; appended: string; from?: string }[], params: unknown[]): string {
+  return appends
+    .map(({ stored, writes, appended, from }) => {
+      const context: AppendContext = { param: (value) => `$${params.push(value)}`, appended };
+      const own = from ? `, ${appended} AS (${from})` : '';
+      return own + (writes?.(stored, context) ?? []).map((sql, i) => `, ${appended}_write_${i} AS (${sql})`).join('');
+    })
+    .join('');
+}
+
+/** The events with the positions and transaction id they were inserted at; none inserted: the stream had moved. */
+function placed(stored: StoredEvent[], expectedVersion: number, inserted: InsertedRow[]): StoredEvent[] {
+  if (inserted.length !== stored.length) throw new WrongExpectedVersion(stored[0].streamId, expectedVersion);
+  const byVersion = new Map(inserted.map((row) => [row.version, row]));
+  for (const event of stored) {
+    const row = byVersion.get(event.version)!;
+    event.position = Number(row.position);
+    event.transactionId = String(row.transaction_id);
+  }
+  return stored;
+}
+
+async function settle<R>(item: Grouped<R>, outcome: Promise<R>): Promise<void> {
+  try {
+    item.resolve(await outcome);
+  } catch (err) {
+    item.reject(err);
+  }
+}
+
+/** The SQLSTATE of an error the server reported (pg's or PGlite's), undefined for any other failure. */
+function sqlState(err: unknown): string | undefined {
+  const driverError = (err as { driverError?: { code?: unknown; severity?: unknown } }).driverError;
+  return driverError?.severity !== undefined && typeof driverError.code === 'string' ? driverError.code : undefined;
 }

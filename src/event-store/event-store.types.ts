@@ -69,5 +69,9 @@ export interface AppendContext {
 /**
  * Writes that belong to an append (the inline projections): given the events as they will be stored (positions not
  * yet known), data-modifying statements to run in the same SQL statement, so they commit with the events or not at all.
+ * Appends outside a transaction to different streams may share that statement (group commit): the writes of one
+ * append must not touch a row another stream's append could write (PostgreSQL applies only one of two updates of a
+ * row in one statement, silently). Rows keyed by the stream, or by the appended events, are safe. Called again if
+ * the append is retried alone, so it must give the same writes each time.
  */
 export type AppendWrites = (events: StoredEvent[], context: AppendContext) => string[];
