@@ -561,6 +561,19 @@ describe(`EventStore on ${ENGINE}`, () => {
       for (const [i, id] of streams.entries()) if (i !== 3) expect(await expectConsistentStream(id, 1)).toEqual((results[i] as PromiseFulfilledResult<StoredEvent[]>).value);
     });
 
+    it('an append whose writes cannot be given (the projection throws) fails alone: the others of its batch commit', async () => {
+      const streams = Array.from({ length: 6 }, () => newStreamId('writes-throw'));
+      const broken: AppendWrites = () => {
+        throw new Error('projection bug');
+      };
+      // The first append is in flight alone; the rest go together in the next statement.
+      const results = await settled(streams.map((id, i) => appendBare(id, 0, 'maybe', i === 4 ? broken : probe(id))));
+      expect(results.map((r) => r.status)).toEqual(streams.map((_, i) => (i === 4 ? 'rejected' : 'fulfilled')));
+      expect((results[4] as PromiseRejectedResult).reason).toMatchObject({ message: 'projection bug' });
+      expect(await ledgerOf(streams[4])).toBeUndefined();
+      for (const [i, id] of streams.entries()) if (i !== 4) expect(await expectConsistentStream(id, 1)).toEqual((results[i] as PromiseFulfilledResult<StoredEvent[]>).value);
+    });
+
     it('a chain of appends to one stream, each expecting the last one, keeps its order and hash chain', async () => {
       const streamId = newStreamId('chained');
       const n = 20;

@@ -121,7 +121,7 @@ export class EventStore {
    * a round trip). Throws WrongExpectedVersion when the stream has moved on.
    *
    * On a bare manager (no transaction), appends made meanwhile by other callers may be committed in the same
-   * statement (group commit, see `appendGrouped`); each still succeeds or fails on its own. On a transaction's
+   * statement (group commit, see `appendBatch`); each still succeeds or fails on its own. On a transaction's
    * manager the append runs alone, in that transaction.
    */
   async append(
@@ -216,25 +216,42 @@ export class EventStore {
    */
   private readonly group = new GroupCommit<PendingAppend, StoredEvent[]>((batch) => this.appendBatch(batch), GROUP_IN_FLIGHT, 64);
 
-  private async appendBatch(batch: PendingAppend[]): Promise<void> {
+  private async appendBatch(pending: PendingAppend[]): Promise<void> {
     const manager = this.dataSource.manager;
-    if (batch.length === 1) return settle(batch[0], this.appendAlone(manager, batch[0]));
+    if (pending.length === 1) return settle(pending[0], this.appendAlone(manager, pending[0]));
+    // In stream id order, the order the statement locks the ledger rows in: two instances' batches never wait on each
+    // other's rows in opposite orders (a deadlock PostgreSQL would break only after deadlock_timeout).
+    const sorted = [...pending].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    const params: unknown[] = [undefined, undefined]; // $1 the appends, $2 their events, once the batch is known
+    const batch: PendingAppend[] = [];
+    let also = '';
+    for (const p of sorted) {
+      const mark = params.length;
+      try {
+        if (p.writes) {
+          const from = `SELECT version, position FROM appended WHERE stream_id = $${params.push(p.key)}`;
+          also += writesSql([{ ...p, appended: `appended_${batch.length}`, from }], params);
+        }
+        batch.push(p);
+      } catch (err) {
+        // Its writes could not be given (a bug in a projection): that append fails on its own, the others go on.
+        params.length = mark;
+        p.reject(err);
+      }
+    }
+    if (batch.length <= 1) return batch.length ? settle(batch[0], this.appendAlone(manager, batch[0])) : undefined;
     const appends = batch.map(({ expectedVersion, stored }, n) => {
       const head = stored[stored.length - 1];
       return { n, stream_id: head.streamId, expected: expectedVersion, version: head.version, head_hash: head.hash, recorded_at: head.recordedAt, metadata: head.metadata };
     });
     const events = batch.flatMap(({ stored }, n) => stored.map((e) => ({ n, version: e.version, type: e.type, schema_version: e.schemaVersion, data: e.data, hash: e.hash })));
-    const params: unknown[] = [JSON.stringify(appends), JSON.stringify(events)];
-    const withWrites = batch.filter((p) => p.writes);
-    const also = writesSql(
-      withWrites.map((p, i) => ({ ...p, appended: `appended_${i}`, from: `SELECT version, position FROM appended WHERE stream_id = $${params.push(p.key)}` })),
-      params,
-    );
+    params[0] = JSON.stringify(appends);
+    params[1] = JSON.stringify(events);
     const text = `${APPEND_BATCH}${also}
       SELECT stream_id, version, position, transaction_id FROM appended`;
     let inserted: (InsertedRow & { stream_id: string })[];
     try {
-      inserted = withWrites.length ? await manager.query(text, params) : await preparedQuery(manager, text, params);
+      inserted = batch.some((p) => p.writes) ? await manager.query(text, params) : await preparedQuery(manager, text, params);
     } catch (err) {
       // A statement the server refused committed nothing: each append alone, its error (if any) its own. Any other
       // failure (the connection lost) may have come after the commit: it is every append's answer, as it would be alone.
@@ -303,17 +320,23 @@ interface InsertedRow {
 /**
  * The ledger and events part of a grouped append: $1 the appends (one per stream), $2 their events. A stream is
  * created (expected 0) or moved from its expected version; only the events of the streams that moved are inserted.
+ * The ledger rows are locked in stream id order first (`locked`; an ORDER BY under FOR UPDATE locks in that order),
+ * so batches of two instances sharing a database cannot deadlock on them; a row another transaction moved meanwhile
+ * is re-checked against the expected version before it is locked, and is then a conflict.
  */
 export const APPEND_BATCH = `WITH a AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb)
     AS a(n int, stream_id text, expected int, version int, head_hash text, recorded_at timestamptz, metadata jsonb)
 ), created AS (
   INSERT INTO streams (stream_id, version, head_hash, updated_at)
-  SELECT stream_id, version, head_hash, recorded_at FROM a WHERE expected = 0
+  SELECT stream_id, version, head_hash, recorded_at FROM a WHERE expected = 0 ORDER BY stream_id
   ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id
+), locked AS MATERIALIZED (
+  SELECT s.stream_id FROM streams s JOIN a ON a.expected > 0 AND s.stream_id = a.stream_id AND s.version = a.expected
+   ORDER BY s.stream_id FOR UPDATE OF s
 ), moved AS (
   UPDATE streams s SET version = a.version, head_hash = a.head_hash, updated_at = a.recorded_at
-    FROM a WHERE a.expected > 0 AND s.stream_id = a.stream_id AND s.version = a.expected
+    FROM a JOIN locked USING (stream_id) WHERE a.expected > 0 AND s.stream_id = a.stream_id AND s.version = a.expected
   RETURNING s.stream_id
 ), appended AS (
   INSERT INTO events (stream_id, version, type, schema_version, data, metadata, recorded_at, hash)
