@@ -174,19 +174,30 @@ export class ProjectionRebuilder {
         // The live checkpoints first, then the tables: the background catch-up takes them in that order too.
         await m.query(`SELECT 1 FROM projection_checkpoints WHERE name = ANY($1) ORDER BY name FOR UPDATE`, [ordered.map((p) => p.name)]);
         for (const p of ordered) await m.query(`LOCK TABLE ${p.table} IN EXCLUSIVE MODE`);
-        // What was appended while we replayed: committed events the shadows have not seen yet.
-        for (;;) {
-          const events = await this.store.readAll(m, after, PAGE);
-          if (!events.length) break;
-          const last = events[events.length - 1];
-          after = { transactionId: last.transactionId, position: last.position };
-          for (const batch of await this.fold(m, folder, ordered, events)) await batch.write(m, shadow(batch.projection));
-          progress(events.length);
+        // The live tables cannot change until this transaction ends: taking the lock waited for every writer, and
+        // none can start. So on PostgreSQL the rebuild's own connection sums them now, each statement's snapshot
+        // (taken after the lock) seeing what this transaction sees, while this one catches up and sums the shadows.
+        // On the embedded database (one connection) they are summed here, one after the other.
+        const live = copy ? this.liveChecksums(copy, ordered) : null;
+        live?.catch(() => undefined); // awaited below; a failure of the catch-up first must not leave it unhandled
+        try {
+          // What was appended while we replayed: committed events the shadows have not seen yet.
+          for (;;) {
+            const events = await this.store.readAll(m, after, PAGE);
+            if (!events.length) break;
+            const last = events[events.length - 1];
+            after = { transactionId: last.transactionId, position: last.position };
+            for (const batch of await this.fold(m, folder, ordered, events)) await batch.write(m, shadow(batch.projection));
+            progress(events.length);
+          }
+          for (const p of ordered) jobs[projections.indexOf(p)].rebuiltChecksum = await this.checksum(m, shadow(p), p.key);
+        } finally {
+          await live?.catch(() => undefined); // the connection is released only once its statements are done
         }
-        for (const p of ordered) {
+        const sums = live ? await live : null;
+        for (const [i, p] of ordered.entries()) {
           const job = jobs[projections.indexOf(p)];
-          job.liveChecksum = await this.checksum(m, p.table, p.key);
-          job.rebuiltChecksum = await this.checksum(m, shadow(p), p.key);
+          job.liveChecksum = sums ? sums[i] : await this.checksum(m, p.table, p.key);
           job.identical = job.liveChecksum === job.rebuiltChecksum;
           if (!job.identical) await this.repair(m, p, shadow(p));
           await m.query(`DROP TABLE ${shadow(p)}`);
@@ -248,9 +259,21 @@ export class ProjectionRebuilder {
    * rendering of jsonb, which costs more than the rebuild's reads), the hashes joined in key order, then md5.
    */
   async checksum(manager: EntityManager, table: string, key: string): Promise<string> {
-    const [row] = await manager.query(
-      `SELECT md5(COALESCE(string_agg(hash_record_extended(t, 0)::text, ',' ORDER BY t.${key}), '')) AS sum FROM ${table} t`,
-    );
+    const [row] = await manager.query(checksumSql(table, key));
     return row.sum;
   }
+
+  /** The live tables' checksums, one after another on the rebuild's own connection. */
+  private async liveChecksums(copy: ShadowCopy, projections: Projection[]): Promise<string[]> {
+    const sums: string[] = [];
+    for (const p of projections) {
+      const [row] = await copy.query<{ sum: string }>(checksumSql(p.table, p.key));
+      sums.push(row.sum);
+    }
+    return sums;
+  }
+}
+
+function checksumSql(table: string, key: string): string {
+  return `SELECT md5(COALESCE(string_agg(hash_record_extended(t, 0)::text, ',' ORDER BY t.${key}), '')) AS sum FROM ${table} t`;
 }

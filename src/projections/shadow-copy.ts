@@ -17,6 +17,9 @@ export const REBUILD_LOCK = 7_310_420_252;
 
 const escape = (text: string): string => (ANY_SPECIAL.test(text) ? text.replace(SPECIAL, (c) => ESCAPES[c]) : text);
 
+/** JSON text has its line breaks, tabs and other control characters escaped already: only its backslashes need doubling. */
+const escapeJson = (text: string): string => (text.includes('\\') ? text.replaceAll('\\', '\\\\') : text);
+
 /**
  * The text a column takes from a row value, as json_to_recordset gives it from the value's JSON (the path the live
  * writes take, so both end in the same row): jsonb columns the JSON text; others a string as is, a number or boolean
@@ -24,7 +27,7 @@ const escape = (text: string): string => (ANY_SPECIAL.test(text) ? text.replace(
  */
 function fieldText(value: unknown, json: boolean): string {
   if (value === null || value === undefined) return '\\N';
-  if (json) return escape(JSON.stringify(value));
+  if (json) return escapeJson(JSON.stringify(value));
   if (typeof value === 'string') return escape(value);
   if (typeof value === 'number' && !Number.isFinite(value)) return '\\N'; // JSON has no NaN or Infinity: null
   if (typeof value !== 'object') return escape(JSON.stringify(value));
@@ -97,6 +100,11 @@ export class ShadowCopy {
       stream.on('finish', resolve);
       stream.end(data);
     });
+  }
+
+  /** A statement on this connection, outside any transaction of the rebuild's: its rows as pg gives them. */
+  async query<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
+    return (await this.client.query(sql, parameters)).rows as T[];
   }
 
   /**
