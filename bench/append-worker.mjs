@@ -115,7 +115,7 @@ async function systemUnderTest() {
     const pool = new Pool({ connectionString: target, max: inFlight });
     const text = `${APPEND_BATCH} SELECT stream_id, version, position, transaction_id FROM appended`;
     const queue = new GroupCommit(async (batch) => {
-      const appends = batch.map((b, n) => ({ n, stream_id: b.key, expected: b.version - 1, version: b.version, head_hash: b.hash, recorded_at: b.recordedAt, metadata: b.metadata }));
+      const appends = batch.map((b, n) => ({ n, stream_id: b.key, expected: b.version - 1, expected_hash: b.previousHash, version: b.version, head_hash: b.hash, recorded_at: b.recordedAt, metadata: b.metadata }));
       const events = batch.map((b, n) => ({ n, version: b.version, type: b.type, schema_version: b.schemaVersion, data: b.data, hash: b.hash }));
       const { rows } = await pool.query({ name: 'append_batch', text, values: [JSON.stringify(appends), JSON.stringify(events)] });
       const moved = new Set(rows.map((r) => r.stream_id));
@@ -125,8 +125,9 @@ async function systemUnderTest() {
       appendOne: async (s) => {
         const recordedAt = new Date().toISOString();
         const row = { streamId: s.id, version: s.version + 1, type: EVENT_TYPE, schemaVersion: 1, data: JSON.parse(dataJson), metadata: JSON.parse(metadataJson), recordedAt };
-        const hash = eventHash(s.version === 0 ? genesisHash(s.id) : s.hash, row);
-        await queue.submit({ ...row, key: s.id, hash });
+        const previousHash = s.version === 0 ? genesisHash(s.id) : s.hash;
+        const hash = eventHash(previousHash, row);
+        await queue.submit({ ...row, key: s.id, hash, previousHash });
         s.version = row.version;
         s.hash = hash;
       },

@@ -445,6 +445,8 @@ describe(`EventStore on ${ENGINE}`, () => {
       await expect(attempt(3)).rejects.toMatchObject({ name: 'WrongExpectedVersion', expected: 3, actual: 5 });
       await expect(attempt(6)).rejects.toBeInstanceOf(WrongExpectedVersion);
       await expect(attempt({ streamId, version: 4, hash: all[3].hash })).rejects.toBeInstanceOf(WrongExpectedVersion);
+      // The right version with another head hash: the events would chain from a head the stream does not have.
+      await expect(attempt({ streamId, version: 5, hash: all[3].hash })).rejects.toMatchObject({ name: 'WrongExpectedVersion', expected: 5 });
 
       expect(await ledgerOf(streamId)).toEqual(ledger);
       expect((await rowsOf(streamId)).map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
@@ -544,6 +546,19 @@ describe(`EventStore on ${ENGINE}`, () => {
       expect(stood.every((r) => r.status === 'fulfilled')).toBe(true);
       const winner = (raced.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<StoredEvent[]>).value;
       expect(await expectConsistentStream(contested, 2)).toEqual([created, ...winner]);
+      for (const id of others) await expectConsistentStream(id, 1);
+    });
+
+    it('an append from the right version but another head hash, grouped with others: refused alone, nothing written', async () => {
+      const chained = newStreamId('chained');
+      const [created] = await appendBare(chained, 0, 'base');
+      const others = Array.from({ length: 6 }, () => newStreamId('beside'));
+      const wrong = appendBare(chained, { streamId: chained, version: 1, hash: genesisHash(chained) }, 'forged');
+      const beside = others.map((id) => appendBare(id, 0, 'beside'));
+      const [forged, stood] = await Promise.all([settled([wrong]), settled(beside)]);
+      expect(forged[0]).toMatchObject({ status: 'rejected', reason: expect.any(WrongExpectedVersion) });
+      expect(stood.every((r) => r.status === 'fulfilled')).toBe(true);
+      expect(await expectConsistentStream(chained, 1)).toEqual([created]);
       for (const id of others) await expectConsistentStream(id, 1);
     });
 

@@ -118,7 +118,9 @@ export class EventStore {
 
   /**
    * Appends `events` after `expected`: a version number, or the head as read in this transaction (which saves
-   * a round trip). Throws WrongExpectedVersion when the stream has moved on.
+   * a round trip). Throws WrongExpectedVersion when the stream has moved on, or when it is at that version with
+   * another head hash (the caller's head is not the stream's: the events would be chained to a head that is not
+   * there).
    *
    * On a bare manager (no transaction), appends made meanwhile by other callers may be committed in the same
    * statement (group commit, see `appendBatch`); each still succeeds or fails on its own. On a transaction's
@@ -146,6 +148,7 @@ export class EventStore {
       if (!head || head.version !== expected) throw new WrongExpectedVersion(streamId, expected, head?.version ?? 0);
       previousHash = head.head_hash;
     }
+    const expectedHash = previousHash;
 
     const stored: StoredEvent[] = events.map((event, i) => {
       const row = {
@@ -160,17 +163,17 @@ export class EventStore {
       previousHash = eventHash(previousHash, row);
       return { ...row, hash: previousHash, position: 0, transactionId: '' };
     });
-    const pending: Append = { key: streamId, expectedVersion, stored, writes };
+    const pending: Append = { key: streamId, expectedVersion, expectedHash, stored, writes };
     if (manager.queryRunner) return this.appendAlone(manager, pending);
     return this.group.submit(pending);
   }
 
   /**
    * One append in one statement, so one round trip, and atomic on its own (outside a transaction it commits by
-   * itself): move the ledger from the expected version (or create it), insert the events only if it moved, and run
+   * itself): move the ledger from the expected head (or create it), insert the events only if it moved, and run
    * the caller's writes (the inline projections) off the inserted events.
    */
-  private async appendAlone(manager: EntityManager, { expectedVersion, stored, writes }: Append): Promise<StoredEvent[]> {
+  private async appendAlone(manager: EntityManager, { expectedVersion, expectedHash, stored, writes }: Append): Promise<StoredEvent[]> {
     const { streamId, recordedAt } = stored[0];
     const head = stored[stored.length - 1];
     const moveLedger =
@@ -178,10 +181,10 @@ export class EventStore {
         ? `INSERT INTO streams (stream_id, version, head_hash, updated_at) VALUES ($1, $2, $3, $4::timestamptz)
            ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id`
         : `UPDATE streams SET version = $2, head_hash = $3, updated_at = $4::timestamptz
-            WHERE stream_id = $1 AND version = $7 RETURNING stream_id`;
+            WHERE stream_id = $1 AND version = $7 AND head_hash = $8 RETURNING stream_id`;
     const rows = stored.map((e) => ({ version: e.version, type: e.type, schema_version: e.schemaVersion, data: e.data, hash: e.hash }));
     const params: unknown[] = [streamId, head.version, head.hash, recordedAt, JSON.stringify(rows), JSON.stringify(stored[0].metadata)];
-    if (expectedVersion !== 0) params.push(expectedVersion);
+    if (expectedVersion !== 0) params.push(expectedVersion, expectedHash);
     const also = writesSql([{ stored, writes, appended: 'appended' }], params);
     try {
       const inserted = await preparedQuery<InsertedRow>(
@@ -240,9 +243,9 @@ export class EventStore {
       }
     }
     if (batch.length <= 1) return batch.length ? settle(batch[0], this.appendAlone(manager, batch[0])) : undefined;
-    const appends = batch.map(({ expectedVersion, stored }, n) => {
+    const appends = batch.map(({ expectedVersion, expectedHash, stored }, n) => {
       const head = stored[stored.length - 1];
-      return { n, stream_id: head.streamId, expected: expectedVersion, version: head.version, head_hash: head.hash, recorded_at: head.recordedAt, metadata: head.metadata };
+      return { n, stream_id: head.streamId, expected: expectedVersion, expected_hash: expectedHash, version: head.version, head_hash: head.hash, recorded_at: head.recordedAt, metadata: head.metadata };
     });
     const events = batch.flatMap(({ stored }, n) => stored.map((e) => ({ n, version: e.version, type: e.type, schema_version: e.schemaVersion, data: e.data, hash: e.hash })));
     params[0] = JSON.stringify(appends);
@@ -305,6 +308,8 @@ interface Append {
   /** The stream id. */
   readonly key: string;
   readonly expectedVersion: number;
+  /** The head hash at the expected version, which the new events chain from: the ledger must hold it too. */
+  readonly expectedHash: string;
   readonly stored: StoredEvent[];
   readonly writes?: AppendWrites;
 }
@@ -319,24 +324,27 @@ interface InsertedRow {
 
 /**
  * The ledger and events part of a grouped append: $1 the appends (one per stream), $2 their events. A stream is
- * created (expected 0) or moved from its expected version; only the events of the streams that moved are inserted.
+ * created (expected 0) or moved from its expected head (version and hash); only the events of the streams that moved
+ * are inserted.
  * The ledger rows are locked in stream id order first (`locked`; an ORDER BY under FOR UPDATE locks in that order),
  * so batches of two instances sharing a database cannot deadlock on them; a row another transaction moved meanwhile
- * is re-checked against the expected version before it is locked, and is then a conflict.
+ * is re-checked against the expected head before it is locked, and is then a conflict.
  */
 export const APPEND_BATCH = `WITH a AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb)
-    AS a(n int, stream_id text, expected int, version int, head_hash text, recorded_at timestamptz, metadata jsonb)
+    AS a(n int, stream_id text, expected int, expected_hash text, version int, head_hash text, recorded_at timestamptz, metadata jsonb)
 ), created AS (
   INSERT INTO streams (stream_id, version, head_hash, updated_at)
   SELECT stream_id, version, head_hash, recorded_at FROM a WHERE expected = 0 ORDER BY stream_id
   ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id
 ), locked AS MATERIALIZED (
-  SELECT s.stream_id FROM streams s JOIN a ON a.expected > 0 AND s.stream_id = a.stream_id AND s.version = a.expected
+  SELECT s.stream_id FROM streams s
+    JOIN a ON a.expected > 0 AND s.stream_id = a.stream_id AND s.version = a.expected AND s.head_hash = a.expected_hash
    ORDER BY s.stream_id FOR UPDATE OF s
 ), moved AS (
   UPDATE streams s SET version = a.version, head_hash = a.head_hash, updated_at = a.recorded_at
-    FROM a JOIN locked USING (stream_id) WHERE a.expected > 0 AND s.stream_id = a.stream_id AND s.version = a.expected
+    FROM a JOIN locked USING (stream_id)
+   WHERE a.expected > 0 AND s.stream_id = a.stream_id AND s.version = a.expected AND s.head_hash = a.expected_hash
   RETURNING s.stream_id
 ), appended AS (
   INSERT INTO events (stream_id, version, type, schema_version, data, metadata, recorded_at, hash)

@@ -77,7 +77,11 @@ export function ensureBuilt(): void {
  */
 const BREAKS: Record<string, [string, RegExp, string][]> = {
   'expected-version': [
-    [join('event-store', 'event-store.service.js'), /WHERE stream_id = \$1 AND version = \$7 RETURNING stream_id/, 'WHERE stream_id = $1 AND $7::int IS NOT NULL RETURNING stream_id'],
+    [
+      join('event-store', 'event-store.service.js'),
+      /WHERE stream_id = \$1 AND version = \$7 AND head_hash = \$8 RETURNING stream_id/,
+      'WHERE stream_id = $1 AND $7::int IS NOT NULL AND $8::text IS NOT NULL RETURNING stream_id',
+    ],
     [join('migrations', '1764320000000-EventStore.js'), /,\s*CONSTRAINT events_stream_version UNIQUE \(stream_id, version\)/, ''],
     [join('migrations', '1764320000000-EventStore.js'), /CREATE UNIQUE INDEX audit_entry_article/, 'CREATE INDEX audit_entry_article'],
   ],
