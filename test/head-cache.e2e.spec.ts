@@ -8,7 +8,6 @@ import { ProjectionRunner } from '../src/projections/projection-runner.service';
 import seed from './fixtures/seed-article.json';
 import { bearer, startApp, TestApp } from './support/test-app';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodeCrypto: typeof import('node:crypto') = require('node:crypto');
 
 type User = Awaited<ReturnType<TestApp['user']>>;
