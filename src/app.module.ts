@@ -1,5 +1,5 @@
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { JwtModule } from '@nestjs/jwt';
@@ -9,6 +9,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { createSecretKey } from 'node:crypto';
 import { ArticleQueries } from './articles/article-queries.service';
 import { ExecuteArticleCommandHandler } from './articles/commands/execute-article-command.handler';
+import { HeadCache } from './articles/commands/head-cache';
 import { articleEventSchemas } from './articles/domain/article.schemas';
 import { ArticlesController } from './articles/http/articles.controller';
 import { PublishedController } from './articles/http/published.controller';
@@ -63,6 +64,11 @@ export const CORE_PROVIDERS = [
   ProjectionRebuilder,
   Notary,
   Verifier,
+  {
+    provide: HeadCache,
+    useFactory: (config: ConfigService) => new HeadCache(config.get<AppConfig>(APP_CONFIG)!.NEWSROOM_HEAD_CACHE_ENTRIES),
+    inject: [ConfigService],
+  },
   ExecuteArticleCommandHandler,
   ArticleQueries,
   UsersService,

@@ -92,6 +92,13 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   NEWSROOM_PUBLISHED_CACHE_MB: number = 64;
+
+  /** Articles whose head and state this instance keeps after appending to them, to skip the next command's read; 0 turns it off. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 256 : Number(value)))
+  @IsInt()
+  @Min(0)
+  @Max(100000)
+  NEWSROOM_HEAD_CACHE_ENTRIES: number = 256;
 }
 
 export type AppConfig = EnvironmentVariables & { dataDir: string; embedded: boolean; production: boolean };

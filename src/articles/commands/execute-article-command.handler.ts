@@ -9,6 +9,7 @@ import { ArticleViewProjection } from '../../projections/article-view.projection
 import { IdempotencyStore } from '../../event-store/idempotency.store';
 import { ProjectionRunner } from '../../projections/projection-runner.service';
 import { CommandResult, ExecuteArticleCommand, PreconditionFailed } from './article-command';
+import { CachedHead, HeadCache } from './head-cache';
 
 const MAX_ATTEMPTS = 5;
 
@@ -16,6 +17,19 @@ const MAX_ATTEMPTS = 5;
  * Load (one read), decide (pure), append with every read model's writes (one statement), remember the answer when
  * there is an Idempotency-Key. A conflicting writer without If-Match is retried on the new state (the caller did not
  * claim to have read a version); with If-Match it is a 412.
+ *
+ * The read is skipped when this instance made the article's last append it knows of (HeadCache): the head and state
+ * it left are used instead. That is safe because events are immutable and the state at version v is the fold of
+ * events 1..v wherever it was computed, so a remembered (head, state) is exactly what the read would give back while
+ * the stream is still at that head; and the append moves the ledger only from that head (`WHERE version = expected`),
+ * so if the stream has moved (another instance, the scheduler, any other writer) the append is refused and nothing is
+ * written: a stale entry costs a conflict, never a wrong write. Such a conflict is then treated as if the cache had
+ * not been asked: the entry is evicted and the command runs again on a fresh read, where If-Match is judged as it
+ * always was (so the 412 and its message are the ones the read would have given). An If-Match that differs from the
+ * remembered head is never answered from memory: the database is read. Entries are stored only once the write is
+ * known committed (after the transaction, with an Idempotency-Key), from the stored events' last version and hash
+ * and the state the inline projections wrote; any error evicts (a lost connection leaves the commit unknown). The
+ * state is kept as jsonb gives it back (see jsonbCopy), so decide() and the audit diff see the snapshot's twin.
  */
 @CommandHandler(ExecuteArticleCommand)
 export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArticleCommand> {
@@ -24,24 +38,35 @@ export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArti
     private readonly projections: ProjectionRunner,
     private readonly idempotency: IdempotencyStore,
     private readonly articles: ArticleViewProjection,
+    private readonly heads: HeadCache,
   ) {}
 
   async execute({ articleId, command, envelope }: ExecuteArticleCommand): Promise<CommandResult> {
-    for (let attempt = 1; ; attempt++) {
+    const streamId = articleStreamId(articleId);
+    // After a conflict on a remembered head, this command reads the database for the rest of its attempts.
+    let useCache = true;
+    for (let attempt = 1; ; ) {
+      let cached: CachedHead | undefined;
+      let committed: CachedHead | undefined;
       try {
-        return await this.within(envelope, async (manager) => {
+        const result = await this.within(envelope, async (manager) => {
           if (envelope.idempotency) {
             const earlier = await this.idempotency.claim(manager, envelope.actor.id, envelope.idempotency, envelope.now);
             if (earlier) return { ...(earlier as CommandResult), replayed: true };
           }
-          const { state, head } = await this.load(manager, articleId);
+          cached = useCache ? this.heads.get(streamId) : undefined;
+          if (cached && envelope.expectedVersion !== undefined && envelope.expectedVersion !== cached.head.version) {
+            this.heads.evict(streamId);
+            cached = undefined;
+          }
+          const { state, head } = cached ?? (await this.load(manager, articleId));
           if (state && envelope.expectedVersion !== undefined && envelope.expectedVersion !== head.version) {
             throw new PreconditionFailed(envelope.expectedVersion, head.version);
           }
           const decided = decide(command, state, { now: envelope.now, actor: envelope.actor });
           const { id: actorId, username, roles } = envelope.actor;
           const { writes, result: projected } = this.projections.inlineWrites(state);
-          await this.store.append(manager, head.streamId, head, decided, {
+          const stored = await this.store.append(manager, head.streamId, head, decided, {
             actorId,
             username,
             roles,
@@ -50,6 +75,8 @@ export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArti
             ...(envelope.idempotency ? { idempotencyKey: envelope.idempotency.key } : {}),
           }, envelope.now, writes);
           const after = projected.after!;
+          const last = stored[stored.length - 1];
+          if (last) committed = { head: { streamId, version: last.version, hash: last.hash }, state: after };
           const result: CommandResult = {
             articleId,
             version: after.version,
@@ -60,12 +87,22 @@ export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArti
           if (envelope.idempotency) await this.idempotency.complete(manager, envelope.actor.id, envelope.idempotency.key, result);
           return result;
         });
+        // Committed: with an Idempotency-Key, `within` returns only after the transaction did.
+        if (committed) this.heads.set(committed.head, committed.state);
+        return result;
       } catch (err) {
+        this.heads.evict(streamId);
+        if (err instanceof WrongExpectedVersion && cached) {
+          // The remembered head was stale: as if it had not been asked, read the stream and decide again.
+          useCache = false;
+          continue;
+        }
         const retry = err instanceof WrongExpectedVersion && envelope.expectedVersion === undefined && attempt < MAX_ATTEMPTS;
         if (!retry) {
           if (err instanceof WrongExpectedVersion) throw new PreconditionFailed(envelope.expectedVersion ?? err.expected);
           throw err;
         }
+        attempt++;
       }
     }
   }
