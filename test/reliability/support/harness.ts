@@ -88,8 +88,8 @@ const BREAKS: Record<string, [string, RegExp, string][]> = {
   'ack-before-commit': [
     [
       join('articles', 'commands', 'execute-article-command.handler.js'),
-      /return await this\.within\(envelope, async \(manager\) => \{/,
-      'return await ((work) => new Promise((ack, fail) => { this.store.transaction((m) => work(m, ack)).catch(fail); }))(async (manager, ack) => {',
+      /const result = await this\.within\(envelope, async \(manager\) => \{/,
+      'const result = await ((work) => new Promise((ack, fail) => { this.store.transaction((m) => work(m, ack)).catch(fail); }))(async (manager, ack) => {',
     ],
     [join('articles', 'commands', 'execute-article-command.handler.js'), /(\n\s*)return result;(\n\s*\}\);)/, '$1ack(result); await new Promise((r) => setTimeout(r, 1000));$1return result;$2'],
   ],
