@@ -46,9 +46,10 @@ describe('head cache (e2e)', () => {
       });
       const id: string = (await send(as(reporter).post('/articles').send(draft))).body.id;
       await send(as(reporter).patch(`/articles/${id}`).set('If-Match', '"1"').send({ headline: 'Revised once', summary: 'A summary' }));
-      // The same body again, its blocks as the client sends them ({type, text}): decide compares with JSON.stringify.
+      // The same body again, its blocks in the client's key order and in jsonb's: no revision either way (the state a
+      // command decides on may come from jsonb or from memory; decide compares content, not key order).
       await send(as(reporter).patch(`/articles/${id}`).set('If-Match', '"2"').send({ body: draft.body }));
-      await send(as(reporter).patch(`/articles/${id}`).set('If-Match', '"3"').send({ body: draft.body.map(({ text, type }) => ({ text, type })) }));
+      await send(as(reporter).patch(`/articles/${id}`).set('If-Match', '"2"').send({ body: draft.body.map(({ text, type }) => ({ text, type })) }));
       await send(as(reporter).patch(`/articles/${id}`).send({ headline: 'No If-Match' })); // 428
       const byline = (await send(as(reporter).post(`/articles/${id}/bylines`).send(seed.bylines[0]))).body.bylineId;
       await send(as(reporter).post(`/articles/${id}/bylines`).set('Idempotency-Key', 'second-byline').send(seed.bylines[1] ?? { name: 'Second' }));
@@ -57,9 +58,9 @@ describe('head cache (e2e)', () => {
       await send(as(reporter).delete(`/articles/${id}/bylines/00000000-0000-4000-8000-00000000dead`)); // 404
       await send(as(reporter).post(`/articles/${id}/photos`).send(seed.photos[0]));
       await send(as(reporter).post(`/articles/${id}/bylines`).send(seed.bylines[0]));
-      await send(as(reporter).post(`/articles/${id}/approval`).set('If-Match', '"9"').send({})); // a reporter: 403
+      await send(as(reporter).post(`/articles/${id}/approval`).set('If-Match', '"7"').send({})); // a reporter: 403
       await send(as(editor).post(`/articles/${id}/approval`).set('If-Match', '"3"').send({})); // stale: 412
-      const at = (await send(as(editor).post(`/articles/${id}/approval`).set('If-Match', '"9"').send({ note: 'ok' }))).body.version;
+      const at = (await send(as(editor).post(`/articles/${id}/approval`).set('If-Match', '"7"').send({ note: 'ok' }))).body.version;
       await send(as(reporter).patch(`/articles/${id}`).set('If-Match', `"${at}"`).send({ headline: 'After approval' })); // voids it
       await send(as(editor).post(`/articles/${id}/approval`).set('If-Match', `"${at + 1}"`).send({}));
       await send(as(publisher).post(`/articles/${id}/publication`).set('If-Match', `"${at + 2}"`).send({ copyrightNotice: seed.copyrightNotice }));
@@ -87,7 +88,7 @@ describe('head cache (e2e)', () => {
     const off = await deterministicRun('0');
     expect(on.answers).toEqual(off.answers);
     expect(JSON.stringify(on.rows)).toBe(JSON.stringify(off.rows));
-    expect(on.rows.events.length).toBe(15);
+    expect(on.rows.events.length).toBe(13);
     expect(on.hits).toBeGreaterThan(10);
     expect(off.hits).toBe(0);
   });

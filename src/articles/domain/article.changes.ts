@@ -1,3 +1,4 @@
+import { canonicalJson } from '../../event-store/hash-chain';
 import { Article, ArticleContent, RecordedArticleEvent } from './article';
 
 /**
@@ -11,7 +12,13 @@ export type Change =
   | { field: string; op: 'removed'; value: unknown };
 
 // evolve keeps what it does not change by reference: identity settles most comparisons without serialising.
-const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
+const same = (a: unknown, b: unknown) => a === b || sameJson(a, b);
+
+/**
+ * Whether two values are the same JSON whatever the order of their object keys: a state read back from jsonb has
+ * its keys in jsonb's order (shorter first), a command's or an event's data in the order the client sent them.
+ */
+export const sameJson = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
 
 const SCALAR_FIELDS: (keyof ArticleContent)[] = ['headline', 'summary', 'language', 'source'];
 

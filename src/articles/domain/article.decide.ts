@@ -10,6 +10,7 @@ import {
   PhotoCredit,
   assertNever,
 } from './article';
+import { sameJson } from './article.changes';
 
 /**
  * The workflow rules: `decide(command, state)` returns the events a command causes, or throws a DomainError.
@@ -98,7 +99,7 @@ export function decide(command: ArticleCommand, state: Article | null, ctx: Comm
       const changes: Partial<ArticleContent> = {};
       for (const field of CONTENT_FIELDS) {
         const value = command.data.changes[field];
-        if (value !== undefined && JSON.stringify(value) !== JSON.stringify(state[field])) {
+        if (value !== undefined && !sameJson(value, state[field])) {
           (changes as Record<string, unknown>)[field] = value;
         }
       }
