@@ -51,7 +51,7 @@ export class HeadCache {
 
   /**
    * Remembers a committed head. A newer head already remembered stays (two commands of this instance on one
-   * article may finish in either order); the state is copied in the key order PostgreSQL's jsonb gives it back.
+   * article may finish in either order); the state is a private copy, as PostgreSQL's jsonb gives it back.
    */
   set(head: StreamHead, state: Article): void {
     if (this.capacity === 0) return;
@@ -82,9 +82,11 @@ export class HeadCache {
 
 /**
  * A deep copy of a JSON value as `JSON.parse` of PostgreSQL's jsonb output would give it: object keys shorter first,
- * then by their UTF-8 bytes; undefined members dropped. decide() compares content fields with JSON.stringify, which
- * sees key order, so a remembered state must be the snapshot's twin, not merely equal to it. `bytes` estimates the
- * memory held (two bytes a string character, some overhead a member).
+ * then by their UTF-8 bytes; undefined members dropped: the very object a snapshot read would return, so a command
+ * decides on the same value whether its state came from memory or from the database (decide() and the audit diff
+ * compare canonical JSON, so key order does not change their answers; the twin keeps anything that may look at it
+ * from ever telling the two apart). `bytes` estimates the memory held (two bytes a string character, some overhead a
+ * member).
  */
 export function jsonbCopy(value: unknown): { value: unknown; bytes: number } {
   let bytes = 0;
