@@ -65,7 +65,7 @@ export function table(r) {
       add('3', `GET ${route.path}`, 'skipped', route.skipped, '', '', '');
       continue;
     }
-    add('3', `GET ${route.path}, ${route.bytes} bytes, req/s (p99 ms)`, `${n(route.ours.requestsPerSec)} (${route.ours.latencyMs.p99})`, `bare, same bytes ${n(route.bare.requestsPerSec)} (${route.bare.latencyMs.p99})`, x(route.ratio), '', '');
+    add('3', `GET ${route.path}, ${route.bytes} bytes, req/s (p99 ms)${route.rounds ? `, the median of ${route.rounds.length} interleaved rounds (ratios ${route.rounds.map((k) => x(k.ratio)).join(' ')})` : ''}`, `${n(route.ours.requestsPerSec)} (${route.ours.latencyMs.p99})`, `bare, same bytes ${n(route.bare.requestsPerSec)} (${route.bare.latencyMs.p99})`, x(route.ratio), '', '');
     if (route.conditional) {
       const codes = (s) => Object.entries(s.statusCodes).map(([k, v]) => `${k}×${v}`).join(' ');
       add('3', `GET ${route.path} with If-None-Match, req/s [status]`, `${n(route.conditional.ours.requestsPerSec)} [${codes(route.conditional.ours)}]`, `${n(route.conditional.bare.requestsPerSec)} [${codes(route.conditional.bare)}]`, x(route.conditional.ratio), '', '');
