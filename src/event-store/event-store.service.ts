@@ -73,7 +73,12 @@ export class EventStore {
     return this.dataSource.transaction(work);
   }
 
-  /** A stream's events, oldest first, in the current schema; optionally only up to a version or a time. */
+  /**
+   * A stream's events, oldest first, in the current schema; optionally only up to a version or a time. Up to a time is
+   * the events before the first one recorded after it: a command takes its time when it arrives, so an event can be
+   * recorded earlier than the one before it (a retried command), and skipping just the later one would fold a state
+   * the stream never held.
+   */
   async readStream(
     manager: EntityManager,
     streamId: string,
@@ -81,9 +86,13 @@ export class EventStore {
   ): Promise<{ events: StoredEvent[]; head: StreamHead }> {
     const rows: EventRow[] = await manager.query(
       `SELECT ${COLUMNS} FROM events
-        WHERE stream_id = $1 AND version <= $2 AND recorded_at <= $3::timestamptz
+        WHERE stream_id = $1 AND version <= $2${
+          until.asOf === undefined
+            ? ''
+            : ` AND version < COALESCE((SELECT min(version) FROM events WHERE stream_id = $1 AND recorded_at > $3::timestamptz), 2147483647)`
+        }
         ORDER BY version`,
-      [streamId, until.version ?? 2147483647, until.asOf ?? 'infinity'],
+      until.asOf === undefined ? [streamId, until.version ?? 2147483647] : [streamId, until.version ?? 2147483647, until.asOf],
     );
     const events = rows.map((row) => this.upcast(storedFromRow(row)));
     const last = events[events.length - 1];
