@@ -284,13 +284,15 @@ export class EventStore {
 
   /**
    * Events after `after`, in (transaction id, position) order, and only from transactions older than every
-   * transaction still running: a position taken by a transaction that commits late is never skipped.
+   * transaction still running: a position taken by a transaction that commits late is never skipped. The reader's own
+   * transaction does not count (the snapshot's xmin would): a reader holding a transaction id (it locked a row) would
+   * not see what younger transactions committed meanwhile, though the read models it feeds may already hold it.
    */
   async readAll(manager: EntityManager, after: GlobalPosition, limit: number): Promise<StoredEvent[]> {
     const rows: EventRow[] = await manager.query(
       `SELECT ${COLUMNS} FROM events
         WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND transaction_id < COALESCE((SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x), pg_snapshot_xmax(pg_current_snapshot()))
         ORDER BY transaction_id, position
         LIMIT $3`,
       [after.transactionId, after.position, limit],
