@@ -67,3 +67,46 @@ describe('time travel with recorded times out of version order (e2e)', () => {
     expect(res.body).toEqual(head.body);
   });
 });
+
+/** Times in query strings and bodies: what the validator lets through, the service must be able to read. */
+describe('time parameters the service cannot read (e2e)', () => {
+  let t: TestApp;
+  let id: string;
+  let auditor: string;
+  let publisher: string;
+  // ISO 8601 forms that the strict ISO check accepted but JavaScript's Date (week and ordinal dates, basic format, a
+  // comma before the fraction) or PostgreSQL (year and month alone) cannot read.
+  const UNREADABLE = ['2026-W18', '2026-W18-5', '2026-121', '20260501T090000Z', '2026-05-01T09:00:00,5Z'];
+
+  beforeAll(async () => {
+    t = await startApp();
+    const reporter = await t.user(['reporter']);
+    auditor = (await t.user(['auditor'])).token;
+    publisher = (await t.user(['publisher'])).token;
+    id = (await t.http().post('/articles').set(bearer(reporter.token)).send(seed.draft).expect(201)).body.id;
+  });
+  afterAll(() => t?.close());
+
+  it('?asOf= that is not a time this service reads is a 400, never a 500', async () => {
+    for (const q of UNREADABLE) {
+      expect([q, (await t.http().get(`/articles/${id}?asOf=${encodeURIComponent(q)}`).set(bearer(auditor))).status]).toEqual([q, 400]);
+      expect([q, (await t.http().get(`/published/${id}?asOf=${encodeURIComponent(q)}`)).status]).toEqual([q, 400]);
+    }
+  });
+
+  it('/audit?from=&to= likewise, and a year-month is read the way ?asOf= reads it', async () => {
+    for (const q of UNREADABLE) {
+      expect([q, (await t.http().get(`/audit?from=${encodeURIComponent(q)}`).set(bearer(auditor))).status]).toEqual([q, 400]);
+      expect([q, (await t.http().get(`/audit?to=${encodeURIComponent(q)}`).set(bearer(auditor))).status]).toEqual([q, 400]);
+    }
+    const since = await t.http().get(`/audit?from=2026-05&articleId=${id}`).set(bearer(auditor)).expect(200);
+    expect(since.body.items.map((e: { type: string }) => e.type)).toEqual(['ArticleDrafted']);
+    const until = await t.http().get(`/audit?to=2026-05&articleId=${id}`).set(bearer(auditor)).expect(200);
+    expect(until.body.items).toEqual([]);
+  });
+
+  it('publishAt likewise', async () => {
+    const res = await t.http().post(`/articles/${id}/publication`).set(bearer(publisher)).set('If-Match', '"1"').send({ copyrightNotice: seed.copyrightNotice, publishAt: '2026-W18' });
+    expect(res.status).toBe(400);
+  });
+});
