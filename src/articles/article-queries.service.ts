@@ -139,8 +139,9 @@ export class ArticleQueries {
     }
     if (filter.articleId) where.push(`article_id = $${params.push(filter.articleId)}`);
     if (filter.type) where.push(`type = $${params.push(filter.type)}`);
-    if (filter.from) where.push(`at >= $${params.push(filter.from)}::timestamptz`);
-    if (filter.to) where.push(`at < $${params.push(filter.to)}::timestamptz`);
+    // Read as ?asOf= reads a time (JavaScript's Date), not by PostgreSQL, whose session time zone and forms differ.
+    if (filter.from) where.push(`at >= $${params.push(new Date(filter.from).toISOString())}::timestamptz`);
+    if (filter.to) where.push(`at < $${params.push(new Date(filter.to).toISOString())}::timestamptz`);
     if (filter.cursor) {
       const before = decodeCursor(filter.cursor, (v): v is number => Number.isSafeInteger(v));
       if (before === null) throw new BadCursor('the cursor is not one this service gave out');

@@ -73,7 +73,12 @@ export class EventStore {
     return this.dataSource.transaction(work);
   }
 
-  /** A stream's events, oldest first, in the current schema; optionally only up to a version or a time. */
+  /**
+   * A stream's events, oldest first, in the current schema; optionally only up to a version or a time. Up to a time is
+   * the events before the first one recorded after it: a command takes its time when it arrives, so an event can be
+   * recorded earlier than the one before it (a retried command), and skipping just the later one would fold a state
+   * the stream never held.
+   */
   async readStream(
     manager: EntityManager,
     streamId: string,
@@ -81,9 +86,13 @@ export class EventStore {
   ): Promise<{ events: StoredEvent[]; head: StreamHead }> {
     const rows: EventRow[] = await manager.query(
       `SELECT ${COLUMNS} FROM events
-        WHERE stream_id = $1 AND version <= $2 AND recorded_at <= $3::timestamptz
+        WHERE stream_id = $1 AND version <= $2${
+          until.asOf === undefined
+            ? ''
+            : ` AND version < COALESCE((SELECT min(version) FROM events WHERE stream_id = $1 AND recorded_at > $3::timestamptz), 2147483647)`
+        }
         ORDER BY version`,
-      [streamId, until.version ?? 2147483647, until.asOf ?? 'infinity'],
+      until.asOf === undefined ? [streamId, until.version ?? 2147483647] : [streamId, until.version ?? 2147483647, until.asOf],
     );
     const events = rows.map((row) => this.upcast(storedFromRow(row)));
     const last = events[events.length - 1];
@@ -275,13 +284,15 @@ export class EventStore {
 
   /**
    * Events after `after`, in (transaction id, position) order, and only from transactions older than every
-   * transaction still running: a position taken by a transaction that commits late is never skipped.
+   * transaction still running: a position taken by a transaction that commits late is never skipped. The reader's own
+   * transaction does not count (the snapshot's xmin would): a reader holding a transaction id (it locked a row) would
+   * not see what younger transactions committed meanwhile, though the read models it feeds may already hold it.
    */
   async readAll(manager: EntityManager, after: GlobalPosition, limit: number): Promise<StoredEvent[]> {
     const rows: EventRow[] = await manager.query(
       `SELECT ${COLUMNS} FROM events
         WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND transaction_id < COALESCE((SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x), pg_snapshot_xmax(pg_current_snapshot()))
         ORDER BY transaction_id, position
         LIMIT $3`,
       [after.transactionId, after.position, limit],
