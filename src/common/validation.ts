@@ -6,11 +6,20 @@ export interface FieldError {
   message: string;
 }
 
+/**
+ * The first rule a field broke, as its DTO reads. class-validator checks IsDefined first, then the other decorators in
+ * the order TypeScript applies them (bottom up), nested validation last: so the first in reading order is IsDefined,
+ * else the last of the others (a missing headline is "must be a string", not "must be shorter than 1000 characters").
+ */
+function firstBroken({ isDefined, nestedValidation, ...others }: Record<string, string>): string | undefined {
+  return isDefined ?? Object.values(others).at(-1) ?? nestedValidation;
+}
+
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
     const field = /^\d+$/.test(e.property) ? `${parent}[${e.property}]` : parent ? `${parent}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message }));
-    return [...own, ...flatten(e.children ?? [], field)];
+    const message = firstBroken(e.constraints ?? {});
+    return [...(message === undefined ? [] : [{ field, message }]), ...flatten(e.children ?? [], field)];
   });
 }
 
@@ -25,8 +34,7 @@ export const validationPipe = new ValidationPipe({
   forbidNonWhitelisted: true,
   transform: true,
   forbidUnknownValues: true,
-  // One message per bad field (the first broken constraint), not "must be a string" and "must be shorter than" at once.
-  stopAtFirstError: true,
+  // Every rule is checked (stopAtFirstError would stop at the bottom decorator); flatten reports one message per field.
   validationError: { target: false, value: false },
   exceptionFactory: (errors) => validationProblem(flatten(errors)),
 });
