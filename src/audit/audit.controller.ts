@@ -2,11 +2,12 @@ import { BadRequestException, Controller, Get, Headers, Query, StreamableFile } 
 import { Readable } from 'node:stream';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ArticleQueries, BadCursor } from '../articles/article-queries.service';
 import { Verifier } from './verifier.service';
 import { CAN, Roles } from '../auth/roles';
 import { problem } from '../common/problem.filter';
+import { IsRfc3339 } from '../common/validation';
 
 export class AuditQuery {
   @ApiPropertyOptional({ description: 'user id or username' })
@@ -27,12 +28,12 @@ export class AuditQuery {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsRfc3339()
   from?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsRfc3339()
   to?: string;
 
   @ApiPropertyOptional()

@@ -1,4 +1,5 @@
-import { BadRequestException, Injectable, PipeTransform, ValidationError, ValidationPipe, ArgumentMetadata } from '@nestjs/common';
+import { BadRequestException, Injectable, PipeTransform, ValidationError, ValidationPipe, ArgumentMetadata, applyDecorators } from '@nestjs/common';
+import { IsISO8601, Matches } from 'class-validator';
 import { problem } from './problem.filter';
 
 export interface FieldError {
@@ -22,6 +23,16 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
     return [...(message === undefined ? [] : [{ field, message }]), ...flatten(e.children ?? [], field)];
   });
 }
+
+// RFC 3339 date-time: ISO 8601 with the zone required; without one a time names no instant (the server's zone would decide).
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** A time in a request (docs/api.md: RFC 3339): a real date and time, with its zone. */
+export const IsRfc3339 = () =>
+  applyDecorators(
+    IsISO8601({ strict: true, strictSeparator: true }),
+    Matches(RFC3339, { message: '$property must be an RFC 3339 time with a zone, such as 2026-05-01T09:00:00Z' }),
+  );
 
 export function validationProblem(errors: FieldError[]): BadRequestException {
   const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');

@@ -7,7 +7,6 @@ import {
   IsIn,
   IsDefined,
   IsInt,
-  IsISO8601,
   IsNotEmpty,
   IsObject,
   IsOptional,
@@ -21,6 +20,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import type { ArticleStatus, CorrectionKind } from '../domain/article';
+import { IsRfc3339 } from '../../common/validation';
 
 const BLOCK_TYPES = ['paragraph', 'heading', 'quote'] as const;
 const CORRECTION_KINDS: CorrectionKind[] = ['correction', 'clarification', 'update', 'editors-note'];
@@ -206,7 +206,7 @@ export class PublishDto {
 
   @ApiPropertyOptional({ description: 'RFC 3339 time; in the future, the article is scheduled' })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsRfc3339()
   publishAt?: string | null;
 }
 
@@ -275,7 +275,7 @@ export class ArticleAtQuery {
 
   @ApiPropertyOptional({ description: 'RFC 3339 time' })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsRfc3339()
   asOf?: string;
 }
 
