@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, MessageEvent, Req, Sse } from '@nestjs/common';
+import { BadRequestException, BeforeApplicationShutdown, Controller, MessageEvent, Req, Sse } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
@@ -27,7 +27,10 @@ function parseEventId(id: string | string[] | undefined): GlobalPosition | null 
 @ApiTags('audit')
 @ApiBearerAuth()
 @Controller('events')
-export class EventStreamController {
+export class EventStreamController implements BeforeApplicationShutdown {
+  /** The open feeds: ended when the service stops, which would otherwise wait for every client to hang up. */
+  private readonly feeds = new Set<() => void>();
+
   constructor(
     private readonly store: EventStore,
     private readonly dataSource: DataSource,
@@ -42,6 +45,11 @@ export class EventStreamController {
     const { user, tokenExpiresAt } = req;
     return new Observable<MessageEvent>((subscriber) => {
       let stopped = false;
+      const end = () => {
+        stopped = true;
+        subscriber.complete();
+      };
+      this.feeds.add(end);
       const loop = async () => {
         let cursor = resumeFrom ?? (await this.head());
         while (!stopped) {
@@ -75,8 +83,13 @@ export class EventStreamController {
       });
       return () => {
         stopped = true;
+        this.feeds.delete(end);
       };
     });
+  }
+
+  beforeApplicationShutdown(): void {
+    for (const end of this.feeds) end();
   }
 
   /** What AuthGuard checks, again: an unexpired token, an enabled user, a role that may read events. */
