@@ -61,6 +61,9 @@ export function decodeCursor<T>(cursor: string, valid: (v: unknown) => v is T): 
 
 export class BadCursor extends Error {}
 
+/** A time as list cursors carry it (toISOString, four-digit year): anything else could be a time PostgreSQL refuses. */
+const isCursorTime = (time: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(time) && new Date(Date.parse(time) || 0).toISOString() === time;
+
 /** Reads: from the read models for the present, by folding the stream for the past. */
 @Injectable()
 export class ArticleQueries {
@@ -86,7 +89,7 @@ export class ArticleQueries {
     const after = cursor
       ? decodeCursor(cursor, (v): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && UUID.test(String(v[1])))
       : undefined;
-    if (after === null || (after && Number.isNaN(Date.parse(after[0])))) throw new BadCursor('the cursor is not one this service gave out');
+    if (after === null || (after && !isCursorTime(after[0]))) throw new BadCursor('the cursor is not one this service gave out');
     const params: unknown[] = [limit + 1];
     const where: string[] = [];
     if (status) where.push(`status = $${params.push(status)}`);

@@ -1,9 +1,11 @@
-import { BadRequestException, Controller, MessageEvent, Req, Sse } from '@nestjs/common';
+import { BadRequestException, BeforeApplicationShutdown, Controller, MessageEvent, Req, Sse } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
+import type { AuthenticatedRequest } from '../auth/auth.guard';
 import { CAN, Roles } from '../auth/roles';
+import { UsersService } from '../auth/users.service';
 import { problem } from '../common/problem.filter';
 import { EventStore } from '../event-store/event-store.service';
 import { GlobalPosition } from '../event-store/event-store.types';
@@ -25,23 +27,36 @@ function parseEventId(id: string | string[] | undefined): GlobalPosition | null 
 @ApiTags('audit')
 @ApiBearerAuth()
 @Controller('events')
-export class EventStreamController {
+export class EventStreamController implements BeforeApplicationShutdown {
+  /** The open feeds: ended when the service stops, which would otherwise wait for every client to hang up. */
+  private readonly feeds = new Set<() => void>();
+
   constructor(
     private readonly store: EventStore,
     private readonly dataSource: DataSource,
+    private readonly users: UsersService,
   ) {}
 
   @Sse('stream')
   @Roles(...CAN.audit)
   @ApiOperation({ summary: 'Live feed of new events; resumable with Last-Event-ID' })
-  stream(@Req() req: FastifyRequest): Observable<MessageEvent> {
+  stream(@Req() req: FastifyRequest & AuthenticatedRequest): Observable<MessageEvent> {
     const resumeFrom = parseEventId(req.headers['last-event-id']);
+    const { user, tokenExpiresAt } = req;
     return new Observable<MessageEvent>((subscriber) => {
       let stopped = false;
+      const end = () => {
+        stopped = true;
+        subscriber.complete();
+      };
+      this.feeds.add(end);
       const loop = async () => {
         let cursor = resumeFrom ?? (await this.head());
         while (!stopped) {
           const events = await this.store.readAll(this.dataSource.manager, cursor, 200);
+          // The guard admitted the subscriber once; the feed ends as soon as the token or the user would be refused.
+          // Checked after the read: an event committed after a user was disabled is never sent to them.
+          if (!(await this.stillAdmitted(user?.id, tokenExpiresAt))) return subscriber.complete();
           for (const e of events) {
             subscriber.next({
               id: `${e.transactionId}:${e.position}`,
@@ -68,8 +83,20 @@ export class EventStreamController {
       });
       return () => {
         stopped = true;
+        this.feeds.delete(end);
       };
     });
+  }
+
+  beforeApplicationShutdown(): void {
+    for (const end of this.feeds) end();
+  }
+
+  /** What AuthGuard checks, again: an unexpired token, an enabled user, a role that may read events. */
+  private async stillAdmitted(userId: string | undefined, tokenExpiresAt: number | undefined): Promise<boolean> {
+    if (tokenExpiresAt !== undefined && Date.now() >= tokenExpiresAt * 1000) return false;
+    const user = userId ? await this.users.find(userId) : null;
+    return !!user && !user.disabled && CAN.audit.some((role) => user.roles.includes(role));
   }
 
   /** The newest event every reader can already see: a fresh subscriber starts after it. */

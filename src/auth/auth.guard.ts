@@ -7,6 +7,8 @@ import { User, UsersService } from './users.service';
 export interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
   user?: User;
+  /** The bearer token's expiry (seconds since the epoch), for a response that outlives the request (a live feed). */
+  tokenExpiresAt?: number;
 }
 
 /**
@@ -26,9 +28,9 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header) : null;
+    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i.exec(header) : null;
     if (!match) throw new UnauthorizedException('a bearer token is required');
-    let payload: { sub?: string };
+    let payload: { sub?: string; exp?: number };
     try {
       payload = await this.jwt.verifyAsync(match[1], { algorithms: ['HS256'] });
     } catch {
@@ -37,6 +39,7 @@ export class AuthGuard implements CanActivate {
     const user = payload.sub ? await this.users.find(payload.sub) : null;
     if (!user || user.disabled) throw new UnauthorizedException('the token is invalid or expired');
     request.user = user;
+    request.tokenExpiresAt = payload.exp;
     const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     if (required && !required.some((role) => user.roles.includes(role))) {
       throw new ForbiddenException(`this needs one of the roles: ${required.join(', ')}`);

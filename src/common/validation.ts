@@ -7,13 +7,25 @@ export interface FieldError {
   message: string;
 }
 
+/**
+ * The first rule a field broke, as its DTO reads. class-validator checks IsDefined first, then the other decorators in
+ * the order TypeScript applies them (bottom up), nested validation last: so the first in reading order is IsDefined,
+ * else the last of the others (a missing headline is "must be a string", not "must be shorter than 1000 characters").
+ */
+function firstBroken({ isDefined, nestedValidation, ...others }: Record<string, string>): string | undefined {
+  return isDefined ?? Object.values(others).at(-1) ?? nestedValidation;
+}
+
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
     const field = /^\d+$/.test(e.property) ? `${parent}[${e.property}]` : parent ? `${parent}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message }));
-    return [...own, ...flatten(e.children ?? [], field)];
+    const message = firstBroken(e.constraints ?? {});
+    return [...(message === undefined ? [] : [{ field, message }]), ...flatten(e.children ?? [], field)];
   });
 }
+
+// RFC 3339 date-time: ISO 8601 with the zone required; without one a time names no instant (the server's zone would decide).
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
 export function validationProblem(errors: FieldError[]): BadRequestException {
   const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
@@ -26,23 +38,26 @@ export const validationPipe = new ValidationPipe({
   forbidNonWhitelisted: true,
   transform: true,
   forbidUnknownValues: true,
-  // One message per bad field (the first broken constraint), not "must be a string" and "must be shorter than" at once.
-  stopAtFirstError: true,
+  // Every rule is checked (stopAtFirstError would stop at the bottom decorator); flatten reports one message per field.
   validationError: { target: false, value: false },
   exceptionFactory: (errors) => validationProblem(flatten(errors)),
 });
 
 /**
- * An ISO 8601 time that the service can read: the strict ISO check alone also passes week and ordinal dates, the basic
- * format and a comma before the fraction, which Date cannot read (a 500 instead of a 400).
+ * A time in a request (docs/api.md: RFC 3339): a real date and time with its zone, in a form the service reads. ISO 8601
+ * alone also passes a time without a zone or a bare date (read in the server's zone: hours away from what the client
+ * meant), week and ordinal dates, the basic format and a comma before the fraction (which Date cannot read: a 500).
  */
 export function IsTime(): PropertyDecorator {
   return ValidateBy({
     name: 'isTime',
     validator: {
       validate: (value: unknown) =>
-        typeof value === 'string' && isISO8601(value, { strict: true, strictSeparator: true }) && !Number.isNaN(Date.parse(value)),
-      defaultMessage: (args) => `${args?.property ?? 'the value'} must be an RFC 3339 time, such as 2026-05-01T09:00:00Z`,
+        typeof value === 'string' &&
+        RFC3339.test(value) &&
+        isISO8601(value, { strict: true, strictSeparator: true }) &&
+        !Number.isNaN(Date.parse(value)),
+      defaultMessage: (args) => `${args?.property ?? 'the value'} must be an RFC 3339 time with a zone, such as 2026-05-01T09:00:00Z`,
     },
   });
 }

@@ -3,7 +3,8 @@ import type { StoredEvent } from '../../event-store/event-store.types';
 
 /** Shapes readers and clients see, derived from the state: one place, shared by live reads and time travel. */
 
-export const articleStreamId = (articleId: string) => `article-${articleId}`;
+/** UUIDs are case-insensitive; the stream is named by the lower-case form, which the service generates. */
+export const articleStreamId = (articleId: string) => `article-${articleId.toLowerCase()}`;
 
 export function toRecorded(event: StoredEvent): RecordedArticleEvent {
   const { actorId, username, roles } = event.metadata;

@@ -264,7 +264,16 @@ export class ListArticlesQuery {
   limit?: number;
 }
 
-export class ArticleAtQuery {
+/** GET /published/{id}: what readers saw at a time. */
+export class PublishedAtQuery {
+  @ApiPropertyOptional({ description: 'RFC 3339 time' })
+  @IsOptional()
+  @IsTime()
+  asOf?: string;
+}
+
+/** GET /articles/{id}: the working state at a time or at a version. */
+export class ArticleAtQuery extends PublishedAtQuery {
   @ApiPropertyOptional({ minimum: 1 })
   @IsOptional()
   @Type(() => Number)
@@ -272,11 +281,6 @@ export class ArticleAtQuery {
   @Min(1)
   @Max(MAX_VERSION)
   version?: number;
-
-  @ApiPropertyOptional({ description: 'RFC 3339 time' })
-  @IsOptional()
-  @IsTime()
-  asOf?: string;
 }
 
 export class DiffQuery {

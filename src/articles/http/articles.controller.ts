@@ -55,6 +55,7 @@ export class ArticlesController {
     opts: { ifMatch: boolean; status: number; body?: unknown },
   ): Promise<CommandResult> {
     if (command.type !== 'DraftArticle' && !UUID.test(articleId)) throw notFound();
+    articleId = articleId.toLowerCase(); // the id answered is the one the article has, whatever the URL's case
     const envelope = {
       now: this.clock.now(),
       actor: { id: user.id, username: user.username, roles: user.roles },

@@ -5,7 +5,7 @@ import { Public } from '../../auth/roles';
 import { problem } from '../../common/problem.filter';
 import { ArticleQueries } from '../article-queries.service';
 import { publishedView } from '../domain/article.views';
-import { ArticleAtQuery } from './article.dto';
+import { PublishedAtQuery } from './article.dto';
 import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from '../../publishing/published-cache';
 
 const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
@@ -38,7 +38,7 @@ export class PublishedController {
   @Get(':id')
   @Public()
   @ApiOperation({ summary: 'The published article; ?asOf=<time> for what readers saw then' })
-  async get(@Param('id') id: string, @Query() q: ArticleAtQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+  async get(@Param('id') id: string, @Query() q: PublishedAtQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (q.asOf) {
       const article = await this.queries.at(id, { asOf: new Date(q.asOf).toISOString() });
       if (!article?.publication) throw neverPublished();

@@ -1,0 +1,95 @@
+import { JwtService } from '@nestjs/jwt';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import seed from './fixtures/seed-article.json';
+import { bearer, startApp, TestApp } from './support/test-app';
+
+/**
+ * docs/api.md: "A disabled or demoted user's existing tokens stop working at once for what they no longer may do."
+ * That holds for a live feed too: /events/stream opened before the change must not keep delivering events after it.
+ */
+describe('review-b: /events/stream ends when its subscriber may no longer read it (e2e)', () => {
+  let t: TestApp;
+  let reporter: { token: string };
+  let port: number;
+
+  beforeAll(async () => {
+    t = await startApp();
+    reporter = await t.user(['reporter']);
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+  });
+  afterAll(() => t?.close());
+
+  const open = (token: string) => {
+    const feed = { articleIds: [] as string[], ended: false, status: 0, close: () => undefined as unknown };
+    let buffer = '';
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/events/stream', headers: bearer(token) }, (res) => {
+      feed.status = res.statusCode ?? 0;
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const data = buffer.slice(0, end).split('\n').find((l) => l.startsWith('data: '));
+          buffer = buffer.slice(end + 2);
+          if (data) feed.articleIds.push(JSON.parse(data.slice(6)).articleId);
+        }
+      });
+      res.on('end', () => (feed.ended = true));
+      res.on('close', () => (feed.ended = true));
+    });
+    req.on('error', () => (feed.ended = true));
+    req.end();
+    feed.close = () => req.destroy();
+    return feed;
+  };
+  const until = async (cond: () => boolean) => {
+    for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+    return cond();
+  };
+  const draft = async () => (await t.http().post('/articles').set(bearer(reporter.token)).send(seed.draft).expect(201)).body.id as string;
+
+  /** Opens the feed as this user, checks it works, applies the change, and returns what the feed did afterwards. */
+  const afterChange = async (token: string, change: () => Promise<unknown>) => {
+    const feed = open(token);
+    await new Promise((r) => setTimeout(r, 300)); // the subscription takes its starting point
+    const before = await draft();
+    expect(await until(() => feed.articleIds.includes(before))).toBe(true);
+    await change();
+    const after = await draft();
+    await until(() => feed.ended || feed.articleIds.includes(after));
+    await new Promise((r) => setTimeout(r, 1200)); // more than two polls
+    feed.close();
+    return { ended: feed.ended, sawLater: feed.articleIds.includes(after) };
+  };
+
+  it('a disabled editor stops receiving events', async () => {
+    const editor = await t.user(['editor']);
+    const result = await afterChange(editor.token, () => t.http().delete(`/users/${editor.id}`).set(bearer(t.adminToken)).expect(200));
+    expect(result).toEqual({ ended: true, sawLater: false });
+  });
+
+  it('an editor demoted to reporter stops receiving events', async () => {
+    const editor = await t.user(['editor']);
+    const result = await afterChange(editor.token, () =>
+      t.http().patch(`/users/${editor.id}`).set(bearer(t.adminToken)).send({ roles: ['reporter'] }).expect(200),
+    );
+    expect(result).toEqual({ ended: true, sawLater: false });
+  });
+
+  it('the feed ends when the token it was opened with expires', async () => {
+    const auditor = await t.user(['auditor']);
+    const shortLived = await t.app.get(JwtService).signAsync({ sub: auditor.id, username: auditor.username }, { expiresIn: 2, algorithm: 'HS256' });
+    const result = await afterChange(shortLived, () => new Promise((r) => setTimeout(r, 2500)));
+    expect(result).toEqual({ ended: true, sawLater: false });
+  });
+
+  it('a user who keeps the right keeps the feed', async () => {
+    const editor = await t.user(['editor']);
+    const result = await afterChange(editor.token, () =>
+      t.http().patch(`/users/${editor.id}`).set(bearer(t.adminToken)).send({ roles: ['editor', 'auditor'] }).expect(200),
+    );
+    expect(result).toEqual({ ended: false, sawLater: true });
+  });
+});
