@@ -24,9 +24,6 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-// RFC 3339 date-time: ISO 8601 with the zone required; without one a time names no instant (the server's zone would decide).
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
-
 export function validationProblem(errors: FieldError[]): BadRequestException {
   const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
   return new BadRequestException(problem(400, detail || 'the request is invalid', { errors }, 'VALIDATION_FAILED'));
@@ -42,6 +39,9 @@ export const validationPipe = new ValidationPipe({
   validationError: { target: false, value: false },
   exceptionFactory: (errors) => validationProblem(flatten(errors)),
 });
+
+// RFC 3339 date-time: ISO 8601 with the zone required; without one a time names no instant (the server's zone would decide).
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
 /**
  * A time in a request (docs/api.md: RFC 3339): a real date and time with its zone, in a form the service reads. ISO 8601
