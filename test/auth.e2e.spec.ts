@@ -205,9 +205,43 @@ describe('authentication and users (e2e)', () => {
       const history = await t.http().get(`/articles/${article.id}/history`).set(bearer(t.adminToken)).expect(200);
       expect(history.body[0].actor).toMatchObject({ id: u.id, username: u.username });
 
-      // Enabling again restores access.
+      // Enabling again restores access through a new sign-in; the token from before the disabling stays dead.
       await t.http().patch(`/users/${u.id}`).set(bearer(t.adminToken)).send({ disabled: false }).expect(200);
+      expectProblem(await me(u.token), 401);
+      await me((await token(u.username, u.password).expect(200)).body.accessToken).expect(200);
+    });
+
+    it('a new password ends every token issued before it; the old password no longer signs in, the new one does', async () => {
+      const u = await t.user(['reporter']);
+      const second = (await token(u.username, u.password).expect(200)).body.accessToken as string;
       await me(u.token).expect(200);
+      await me(second).expect(200);
+
+      await t.http().patch(`/users/${u.id}`).set(bearer(t.adminToken)).send({ password: 'the-new-password' }).expect(200);
+
+      for (const old of [u.token, second]) {
+        expectProblem(await me(old), 401);
+        expectProblem(await draft(old), 401);
+      }
+      expectProblem(await token(u.username, u.password), 401);
+      const fresh = (await token(u.username, 'the-new-password').expect(200)).body.accessToken as string;
+      await me(fresh).expect(200);
+      await draft(fresh).expect(201);
+    });
+
+    it('a token from before token generations (no gen claim) works until the first new password or disabling', async () => {
+      const u = await t.user(['reporter']);
+      const legacy = jwt.sign({ sub: u.id, username: u.username }, t.env.NEWSROOM_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 });
+      await me(legacy).expect(200);
+      // A change of roles is no reason to end a session: roles are read on every request.
+      await t.http().patch(`/users/${u.id}`).set(bearer(t.adminToken)).send({ roles: ['reporter', 'auditor'] }).expect(200);
+      await me(legacy).expect(200);
+      await me(u.token).expect(200);
+      await t.http().patch(`/users/${u.id}`).set(bearer(t.adminToken)).send({ password: 'another-new-password' }).expect(200);
+      expectProblem(await me(legacy), 401);
+      // A token claiming a generation the user has not reached (a forgery would need the secret anyway) is refused too.
+      const ahead = jwt.sign({ sub: u.id, username: u.username, gen: 7 }, t.env.NEWSROOM_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 });
+      expectProblem(await me(ahead), 401);
     });
 
     it('PATCH roles demotes at once: a reporter token stops being allowed to write (403)', async () => {

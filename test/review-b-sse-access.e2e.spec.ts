@@ -85,6 +85,14 @@ describe('review-b: /events/stream ends when its subscriber may no longer read i
     expect(result).toEqual({ ended: true, sawLater: false });
   });
 
+  it('the feed ends when the password changes (the token it was opened with is revoked)', async () => {
+    const editor = await t.user(['editor']);
+    const result = await afterChange(editor.token, () =>
+      t.http().patch(`/users/${editor.id}`).set(bearer(t.adminToken)).send({ password: 'a-new-password-for-the-editor' }).expect(200),
+    );
+    expect(result).toEqual({ ended: true, sawLater: false });
+  });
+
   it('a user who keeps the right keeps the feed', async () => {
     const editor = await t.user(['editor']);
     const result = await afterChange(editor.token, () =>

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
-import type { AuthenticatedRequest } from '../auth/auth.guard';
+import { AccessClaims, admits, AuthenticatedRequest } from '../auth/auth.guard';
 import { CAN, Roles } from '../auth/roles';
 import { UsersService } from '../auth/users.service';
 import { problem } from '../common/problem.filter';
@@ -42,7 +42,7 @@ export class EventStreamController implements BeforeApplicationShutdown {
   @ApiOperation({ summary: 'Live feed of new events; resumable with Last-Event-ID' })
   stream(@Req() req: FastifyRequest & AuthenticatedRequest): Observable<MessageEvent> {
     const resumeFrom = parseEventId(req.headers['last-event-id']);
-    const { user, tokenExpiresAt } = req;
+    const { user, claims = {} } = req;
     return new Observable<MessageEvent>((subscriber) => {
       let stopped = false;
       const end = () => {
@@ -56,7 +56,7 @@ export class EventStreamController implements BeforeApplicationShutdown {
           const events = await this.store.readAll(this.dataSource.manager, cursor, 200);
           // The guard admitted the subscriber once; the feed ends as soon as the token or the user would be refused.
           // Checked after the read: an event committed after a user was disabled is never sent to them.
-          if (!(await this.stillAdmitted(user?.id, tokenExpiresAt))) return subscriber.complete();
+          if (!(await this.stillAdmitted(user?.id, claims))) return subscriber.complete();
           for (const e of events) {
             subscriber.next({
               id: `${e.transactionId}:${e.position}`,
@@ -92,11 +92,10 @@ export class EventStreamController implements BeforeApplicationShutdown {
     for (const end of this.feeds) end();
   }
 
-  /** What AuthGuard checks, again: an unexpired token, an enabled user, a role that may read events. */
-  private async stillAdmitted(userId: string | undefined, tokenExpiresAt: number | undefined): Promise<boolean> {
-    if (tokenExpiresAt !== undefined && Date.now() >= tokenExpiresAt * 1000) return false;
+  /** What AuthGuard checks, again: the token still admits an enabled user, who still has a role that may read events. */
+  private async stillAdmitted(userId: string | undefined, claims: AccessClaims): Promise<boolean> {
     const user = userId ? await this.users.find(userId) : null;
-    return !!user && !user.disabled && CAN.audit.some((role) => user.roles.includes(role));
+    return admits(user, claims, Date.now()) && CAN.audit.some((role) => user.roles.includes(role));
   }
 
   /** The newest event every reader can already see: a fresh subscriber starts after it. */

@@ -55,7 +55,7 @@ export class AuthController {
     const user = await this.users.authenticate(dto.username, dto.password);
     if (!user) throw new UnauthorizedException(problem(401, 'wrong username or password', {}, 'BAD_CREDENTIALS'));
     const expiresIn = this.config.get<AppConfig>(APP_CONFIG)!.NEWSROOM_TOKEN_TTL;
-    const accessToken = await this.jwt.signAsync({ sub: user.id, username: user.username }, { expiresIn, algorithm: 'HS256' });
+    const accessToken = await this.jwt.signAsync({ sub: user.id, username: user.username, gen: user.tokenGeneration }, { expiresIn, algorithm: 'HS256' });
     return { accessToken, tokenType: 'Bearer', expiresIn };
   }
 

@@ -26,11 +26,15 @@ export interface User {
   username: string;
   roles: Role[];
   disabled: boolean;
+  /** Signed into the user's access tokens; a new password or disabling the account moves it on (migrations/1764360000000). */
+  tokenGeneration: number;
 }
 
 interface UserRow extends User {
   password_hash: string;
 }
+
+const USER_COLUMNS = `id, username, roles, disabled, token_generation AS "tokenGeneration"`;
 
 export const BCRYPT_ROUNDS = 10;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -100,7 +104,7 @@ export class UsersService implements OnApplicationBootstrap {
       const rows = await m.query(
         `INSERT INTO users (id, username, password_hash, roles, created_at, updated_at)
          VALUES ($1, $2, $3, $4::text[], $5::timestamptz, $5::timestamptz)
-         ON CONFLICT (username) DO NOTHING RETURNING id, username, roles, disabled`,
+         ON CONFLICT (username) DO NOTHING RETURNING ${USER_COLUMNS}`,
         [randomUUID(), username, hash, roles, now],
       );
       if (!rows.length) throw new ConflictException(`username ${username} is taken`);
@@ -113,23 +117,23 @@ export class UsersService implements OnApplicationBootstrap {
   /** The user, if the password is right and the account enabled; the same answer otherwise either way. */
   async authenticate(username: string, password: string): Promise<User | null> {
     const [row]: UserRow[] = await this.dataSource.query(
-      `SELECT id, username, roles, disabled, password_hash FROM users WHERE username = $1`,
+      `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = $1`,
       [username],
     );
     const ok = await bcrypt.compare(password, row?.password_hash ?? DUMMY_HASH);
     if (!row || !ok || row.disabled) return null;
-    return { id: row.id, username: row.username, roles: row.roles, disabled: row.disabled };
+    return { id: row.id, username: row.username, roles: row.roles, disabled: row.disabled, tokenGeneration: row.tokenGeneration };
   }
 
   async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<User | null> {
     if (!UUID.test(id)) return null;
     // Prepared: every authenticated request makes this lookup.
-    const [row] = await preparedQuery<User>(manager, `SELECT id, username, roles, disabled FROM users WHERE id = $1`, [id]);
+    const [row] = await preparedQuery<User>(manager, `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
     return row ?? null;
   }
 
   async list(): Promise<User[]> {
-    return this.dataSource.query(`SELECT id, username, roles, disabled FROM users ORDER BY created_at, username`);
+    return this.dataSource.query(`SELECT ${USER_COLUMNS} FROM users ORDER BY created_at, username`);
   }
 
   async update(id: string, changes: { roles?: Role[]; disabled?: boolean; password?: string }, by: UserActor, manager?: EntityManager): Promise<User> {
@@ -138,7 +142,7 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   private async updateIn(manager: EntityManager, id: string, changes: { roles?: Role[]; disabled?: boolean }, hash: string | null, by: UserActor): Promise<User> {
-    const [user] = UUID.test(id) ? await manager.query(`SELECT id, username, roles, disabled FROM users WHERE id = $1 FOR UPDATE`, [id]) : [];
+    const [user] = UUID.test(id) ? await manager.query(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [id]) : [];
     if (!user) throw new NotFoundException('no such user');
     const events: UserEvent[] = [];
     const { username } = user;
@@ -149,12 +153,16 @@ export class UsersService implements OnApplicationBootstrap {
       events.push(changes.disabled ? { type: 'UserDisabled', data: { username } } : { type: 'UserEnabled', data: { username } });
     }
     if (hash) events.push({ type: 'UserPasswordChanged', data: { username } });
+    // A new password (the old one may be known to someone else) or a disabled account ends every token issued so far:
+    // enabling the account again does not bring them back. A change of roles needs nothing: roles are read per request.
+    const revoke = hash !== null || (changes.disabled === true && !user.disabled);
     // TypeORM answers an UPDATE with [rows, affectedCount], not with the rows.
     const [rows] = await manager.query(
       `UPDATE users SET roles = COALESCE($2::text[], roles), disabled = COALESCE($3, disabled),
-              password_hash = COALESCE($4, password_hash), updated_at = $5::timestamptz
-        WHERE id = $1 RETURNING id, username, roles, disabled`,
-      [id, changes.roles ?? null, changes.disabled ?? null, hash, this.clock.now()],
+              password_hash = COALESCE($4, password_hash), updated_at = $5::timestamptz,
+              token_generation = token_generation + CASE WHEN $6 THEN 1 ELSE 0 END
+        WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+      [id, changes.roles ?? null, changes.disabled ?? null, hash, this.clock.now(), revoke],
     );
     const row = (Array.isArray(rows) ? rows[0] : rows) as User | undefined;
     if (!row) throw new NotFoundException('no such user');
