@@ -11,6 +11,7 @@ import { EventStore } from '../event-store/event-store.service';
 import { ProjectionRunner } from '../projections/projection-runner.service';
 import type { Role } from './roles';
 import { preparedQuery } from '../database/prepared';
+import { problem } from '../common/problem.filter';
 import { SYSTEM_ACTOR, UserEvent, userStreamId } from './user-events';
 
 /** Who manages users: an admin (with the request's correlation id) or the system. */
@@ -142,8 +143,19 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   private async updateIn(manager: EntityManager, id: string, changes: { roles?: Role[]; disabled?: boolean }, hash: string | null, by: UserActor): Promise<User> {
+    // A change that can take an admin's rights away locks every enabled admin first, in id order (before the user's own
+    // row, so two such changes cannot deadlock): two admins disabling each other at once cannot both succeed.
+    const mayRemoveAdmin = changes.disabled === true || (changes.roles !== undefined && !changes.roles.includes('admin'));
+    const admins: { id: string }[] = mayRemoveAdmin
+      ? await manager.query(`SELECT id FROM users WHERE 'admin' = ANY(roles) AND NOT disabled ORDER BY id FOR UPDATE`)
+      : [];
     const [user] = UUID.test(id) ? await manager.query(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [id]) : [];
     if (!user) throw new NotFoundException('no such user');
+    if (mayRemoveAdmin && admins.some((a) => a.id === user.id) && admins.length === 1) {
+      throw new ConflictException(
+        problem(409, `${user.username} is the last enabled admin: enable or make another admin first`, {}, 'LAST_ADMIN'),
+      );
+    }
     const events: UserEvent[] = [];
     const { username } = user;
     if (changes.roles && [...changes.roles].sort().join() !== [...user.roles].sort().join()) {
