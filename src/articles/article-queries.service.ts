@@ -142,7 +142,7 @@ export class ArticleQueries {
     }
     if (filter.articleId) where.push(`article_id = $${params.push(filter.articleId)}`);
     if (filter.type) where.push(`type = $${params.push(filter.type)}`);
-    // Read as ?asOf= reads a time (JavaScript's Date), not by PostgreSQL, whose session time zone and forms differ.
+    // Read as ?asOf= reads a time: to the millisecond, as JavaScript's Date does (PostgreSQL would keep microseconds).
     if (filter.from) where.push(`at >= $${params.push(new Date(filter.from).toISOString())}::timestamptz`);
     if (filter.to) where.push(`at < $${params.push(new Date(filter.to).toISOString())}::timestamptz`);
     if (filter.cursor) {

@@ -123,7 +123,8 @@ export class UsersService implements OnApplicationBootstrap {
     );
     const ok = await bcrypt.compare(password, row?.password_hash ?? DUMMY_HASH);
     if (!row || !ok || row.disabled) return null;
-    return { id: row.id, username: row.username, roles: row.roles, disabled: row.disabled, tokenGeneration: row.tokenGeneration };
+    const { password_hash: _hash, ...user } = row;
+    return user;
   }
 
   async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<User | null> {

@@ -5,7 +5,7 @@ import { desk, publishThroughHttp } from './support/publish';
  * GET /published/{id} takes ?asOf= only (docs/api.md); any other query parameter is a 400. ?version=N was taken by
  * the shared working-state query and then ignored: the reader asked for version 1 and got the latest one, 200.
  */
-describe('review-b: /published/{id} query parameters (e2e)', () => {
+describe('/published/{id} query parameters (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { bearer, startApp, TestApp } from './support/test-app';
 
 /** A cursor the service did not give out is a bad query parameter (400), never a 500, whatever it decodes to. */
-describe('review-b: forged list cursors (e2e)', () => {
+describe('forged list cursors (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {

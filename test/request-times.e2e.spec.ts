@@ -6,7 +6,7 @@ import { bearer, startApp, TestApp } from './support/test-app';
  * instant: read in the server's time zone, it scheduled a publication, or picked the version shown, hours away
  * from what the client meant. It is a bad field (400), and nothing is written.
  */
-describe('review-b: times must carry a zone (e2e)', () => {
+describe('times must carry a zone (e2e)', () => {
   let t: TestApp;
   let reporter: { token: string };
   let editor: { token: string };

@@ -6,7 +6,7 @@ import { startApp } from './support/test-app';
  * Stopping the service (SIGTERM runs app.close()) must not wait for the live feed's clients to hang up: an open
  * GET /events/stream kept the HTTP server from closing for as long as the client stayed connected.
  */
-describe('review-b: shutdown with an open /events/stream (e2e)', () => {
+describe('shutdown with an open /events/stream (e2e)', () => {
   it('closes promptly and ends the feed', async () => {
     const t = await startApp();
     const editor = await t.user(['editor']);

@@ -1,7 +1,7 @@
 import { startApp, TestApp } from './support/test-app';
 
 /** RFC 9110 §11.1: the authentication scheme is case-insensitive; "bearer <token>" is the same credential. */
-describe('review-b: the Bearer scheme in any case (e2e)', () => {
+describe('the Bearer scheme in any case (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {

@@ -8,7 +8,7 @@ import { bearer, startApp, TestApp } from './support/test-app';
  * docs/api.md: "A disabled or demoted user's existing tokens stop working at once for what they no longer may do."
  * That holds for a live feed too: /events/stream opened before the change must not keep delivering events after it.
  */
-describe('review-b: /events/stream ends when its subscriber may no longer read it (e2e)', () => {
+describe('/events/stream ends when its subscriber may no longer read it (e2e)', () => {
   let t: TestApp;
   let reporter: { token: string };
   let port: number;

@@ -5,7 +5,7 @@ import { bearer, startApp, TestApp } from './support/test-app';
  * A 400 names each bad field with the rule it broke first, as the DTO reads: a missing or mistyped field is told
  * what type it must have, not that it is too long or has too many elements.
  */
-describe('review-b: validation messages name the broken rule (e2e)', () => {
+describe('validation messages name the broken rule (e2e)', () => {
   let t: TestApp;
   let reporter: { token: string };
   let editor: { token: string };

@@ -7,7 +7,7 @@ import { desk, publishThroughHttp } from './support/publish';
  * but the commands, /events, ?version= and /published?asOf= on the same upper-case URL said 404 (they looked for
  * the stream "article-<ID>", which does not exist).
  */
-describe('review-b: an article id in upper case names the same article (e2e)', () => {
+describe('an article id in upper case names the same article (e2e)', () => {
   let t: TestApp;
   let reporter: { token: string };
   let editor: { token: string };
