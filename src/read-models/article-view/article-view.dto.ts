@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { ArticleStatus } from '../../articles/domain/article';
-import { PublishedAtQuery } from '../published-article/published-article.dto';
+import { AsOfQuery } from '../../common/validation';
 
 const STATUSES: ArticleStatus[] = ['draft', 'approved', 'scheduled', 'published', 'withdrawn'];
 /** Stream versions are PostgreSQL integers. */
@@ -30,7 +30,7 @@ export class ListArticlesQuery {
 }
 
 /** GET /articles/{id}: the working state at a time or at a version. */
-export class ArticleAtQuery extends PublishedAtQuery {
+export class ArticleAtQuery extends AsOfQuery {
   @ApiPropertyOptional({ minimum: 1 })
   @IsOptional()
   @Type(() => Number)

@@ -6,7 +6,7 @@ import { problem } from '../../common/problem.filter';
 import { ArticleViewQueries } from '../article-view/article-view.queries';
 import { PublishedArticle, publishedView } from './published-article';
 import { PublishedArticleQueries } from './published-article.queries';
-import { PublishedAtQuery } from './published-article.dto';
+import { AsOfQuery } from '../../common/validation';
 import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from './published-cache';
 
 export const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
@@ -40,7 +40,7 @@ export class PublishedController {
   @Get(':id')
   @Public()
   @ApiOperation({ summary: 'The published article; ?asOf=<time> for what readers saw then' })
-  async get(@Param('id') id: string, @Query() q: PublishedAtQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+  async get(@Param('id') id: string, @Query() q: AsOfQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (q.asOf) {
       const article = await this.articles.at(id, { asOf: new Date(q.asOf).toISOString() });
       if (!article?.publication) throw neverPublished();
