@@ -1,10 +1,11 @@
 import type { DomainErrorCode } from './articles/domain/article.decide';
+import type { UserErrorCode } from './auth/domain/user.decide';
 
 /**
  * The one place error codes become HTTP statuses: every coded error a feature raises (ProblemFilter reads it). A
  * domain error code missing here fails to compile.
  */
-export const ERROR_STATUS: Record<DomainErrorCode | 'VERSION_MISMATCH' | 'IDEMPOTENCY_KEY_REUSED', number> = {
+export const ERROR_STATUS: Record<DomainErrorCode | UserErrorCode | 'VERSION_MISMATCH' | 'IDEMPOTENCY_KEY_REUSED', number> = {
   ARTICLE_NOT_FOUND: 404,
   BYLINE_NOT_FOUND: 404,
   PHOTO_NOT_FOUND: 404,
@@ -25,6 +26,10 @@ export const ERROR_STATUS: Record<DomainErrorCode | 'VERSION_MISMATCH' | 'IDEMPO
   COPYRIGHT_NOTICE_REQUIRED: 409,
   CORRECTION_NOTE_REQUIRED: 409,
   WITHDRAWAL_REASON_REQUIRED: 409,
+  USER_ADMIN_ONLY: 403,
+  USER_EXISTS: 409,
+  USER_NOT_FOUND: 404,
+  LAST_ADMIN: 409,
   /** If-Match named a version the article is not at (PreconditionFailed). */
   VERSION_MISMATCH: 412,
   /** An Idempotency-Key sent again with another request (IdempotencyKeyReused). */

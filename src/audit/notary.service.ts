@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { ConfigService } from '@nestjs/config';
 import { createHash, createHmac } from 'node:crypto';
 import { jwtSecret } from '../auth/jwt-secret';
+import { PollingLoop } from '../common/polling-loop';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CheckpointStore } from '../event-store/checkpoint.store';
 import { EventStore } from '../event-store/event-store.service';
@@ -30,9 +31,10 @@ export interface ChainLink {
 export class Notary implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Notary.name);
   private readonly key: Buffer;
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
-  private running?: Promise<unknown>;
+  private readonly loop = new PollingLoop(() => this.seal(), {
+    everyMs: 1000,
+    onError: (err) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'notary pass failed; will retry'),
+  });
 
   constructor(
     private readonly store: EventStore,
@@ -52,26 +54,11 @@ export class Notary implements OnApplicationBootstrap, OnApplicationShutdown {
 
   onApplicationBootstrap(): void {
     if (this.config.get<AppConfig>(APP_CONFIG)?.NEWSROOM_PROJECTION_DAEMON === 'off') return;
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.seal()
-        .catch((err: unknown) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'notary pass failed; will retry'))
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) {
-            this.timer = setTimeout(tick, 1000);
-            this.timer.unref();
-          }
-        });
-    };
-    this.timer = setTimeout(tick, 300);
-    this.timer.unref();
+    this.loop.start(300);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Seals everything committed and not yet sealed; returns how many events it sealed. */

@@ -1,7 +1,8 @@
 import { SetMetadata } from '@nestjs/common';
 
-export const ROLES = ['reporter', 'editor', 'publisher', 'auditor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from './domain/user';
+
+export { ROLES, type Role } from './domain/user';
 
 /** Who may do what (docs/api.md), in one table. */
 export const CAN = {

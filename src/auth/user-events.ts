@@ -1,15 +1,5 @@
 import type { StoredEvent } from '../event-store/event-store.types';
 
-/** User management, recorded as events in the user's own stream (`user-<id>`). Never a password or its hash. */
-export type UserEvent =
-  | { type: 'UserCreated'; data: { userId: string; username: string; roles: string[] } }
-  | { type: 'UserRolesChanged'; data: { username: string; from: string[]; to: string[] } }
-  | { type: 'UserDisabled'; data: { username: string } }
-  | { type: 'UserEnabled'; data: { username: string } }
-  | { type: 'UserPasswordChanged'; data: { username: string } };
-
-export const userStreamId = (userId: string) => `user-${userId}`;
-
 /** The actor of what nobody in particular did: the first admin at start-up, users added from the CLI. */
 export const SYSTEM_ACTOR = { id: '00000000-0000-4000-8000-000000000000', username: 'system', roles: ['system'] };
 

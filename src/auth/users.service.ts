@@ -8,10 +8,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Clock } from '../common/clock';
 import { EventStore } from '../event-store/event-store.service';
-import type { Role } from './roles';
 import { preparedQuery } from '../database/prepared';
-import { problem } from '../common/problem.filter';
-import { SYSTEM_ACTOR, UserEvent, userStreamId } from './user-events';
+import { evolve, Role, UserState, userStreamId } from './domain/user';
+import { decide, mayRemoveAdmin, UserCommand } from './domain/user.decide';
+import { SYSTEM_ACTOR } from './user-events';
 import { UserEventProjections } from './user-event-projections';
 import { UUID } from '../common/uuid';
 
@@ -23,14 +23,8 @@ export interface UserActor {
   correlationId?: string;
 }
 
-export interface User {
-  id: string;
-  username: string;
-  roles: Role[];
-  disabled: boolean;
-  /** Signed into the user's access tokens; a new password or disabling the account moves it on (migrations/1764360000000). */
-  tokenGeneration: number;
-}
+/** A user as the users table holds them: the fold of their events (token generation: migrations/1764360000000). */
+export type User = UserState;
 
 interface UserRow extends User {
   password_hash: string;
@@ -84,9 +78,22 @@ export class UsersService implements OnApplicationBootstrap {
     return manager?.queryRunner?.isTransactionActive ? work(manager) : this.dataSource.transaction('READ COMMITTED', work);
   }
 
-  /** Appends user-management events to the user's stream and the audit trail, in the same transaction as the change. */
-  private async record(manager: EntityManager, userId: string, events: UserEvent[], by: UserActor): Promise<void> {
-    if (!events.length) return;
+  /**
+   * Decides a command on the user's state, appends the events to the user's stream (the audit trail's rows with them),
+   * then writes the users row from the state they leave, in the caller's transaction: the row never runs ahead of the
+   * log. `write` gives the row's statement; no events, nothing written.
+   */
+  private async execute(
+    manager: EntityManager,
+    userId: string,
+    state: UserState | null,
+    command: UserCommand,
+    by: UserActor,
+    enabledAdmins: readonly string[],
+    write: (after: UserState) => Promise<User | undefined>,
+  ): Promise<User | undefined> {
+    const events = decide(command, state, { actor: by, enabledAdmins });
+    if (!events.length) return state ?? undefined;
     const head = await this.store.head(manager, userStreamId(userId));
     const stored = await this.store.append(manager, head.streamId, head, events, {
       actorId: by.id,
@@ -96,21 +103,25 @@ export class UsersService implements OnApplicationBootstrap {
       causationId: randomUUID(),
     }, this.clock.now());
     await this.projections.projectInline(manager, stored);
+    return write(events.reduce<UserState | null>(evolve, state)!);
   }
 
   async create(username: string, password: string, roles: Role[], by: UserActor, manager?: EntityManager): Promise<User> {
     const hash = await bcrypt.hash(password, BCRYPT_ROUNDS);
     return this.within(manager, async (m) => {
+      const userId = randomUUID();
       const now = this.clock.now();
-      const rows = await m.query(
-        `INSERT INTO users (id, username, password_hash, roles, created_at, updated_at)
-         VALUES ($1, $2, $3, $4::text[], $5::timestamptz, $5::timestamptz)
-         ON CONFLICT (username) DO NOTHING RETURNING ${USER_COLUMNS}`,
-        [randomUUID(), username, hash, roles, now],
-      );
-      if (!rows.length) throw new ConflictException(`username ${username} is taken`);
-      const user: User = rows[0];
-      await this.record(m, user.id, [{ type: 'UserCreated', data: { userId: user.id, username, roles } }], by);
+      const user = await this.execute(m, userId, null, { type: 'CreateUser', data: { userId, username, roles } }, by, [], async (after) => {
+        const [row] = await m.query(
+          `INSERT INTO users (id, username, password_hash, roles, disabled, token_generation, created_at, updated_at)
+           VALUES ($1, $2, $3, $4::text[], $5, $6, $7::timestamptz, $7::timestamptz)
+           ON CONFLICT (username) DO NOTHING RETURNING ${USER_COLUMNS}`,
+          [after.id, after.username, hash, after.roles, after.disabled, after.tokenGeneration, now],
+        );
+        return row;
+      });
+      // Taken: the transaction ends here, and the events appended for it with it.
+      if (!user) throw new ConflictException(`username ${username} is taken`);
       return user;
     });
   }
@@ -144,42 +155,25 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   private async updateIn(manager: EntityManager, id: string, changes: { roles?: Role[]; disabled?: boolean }, hash: string | null, by: UserActor): Promise<User> {
+    const change = { ...changes, newPassword: hash !== null };
     // A change that can take an admin's rights away locks every enabled admin first, in id order (before the user's own
     // row, so two such changes cannot deadlock): two admins disabling each other at once cannot both succeed.
-    const mayRemoveAdmin = changes.disabled === true || (changes.roles !== undefined && !changes.roles.includes('admin'));
-    const admins: { id: string }[] = mayRemoveAdmin
+    const admins: { id: string }[] = mayRemoveAdmin(change)
       ? await manager.query(`SELECT id FROM users WHERE 'admin' = ANY(roles) AND NOT disabled ORDER BY id FOR UPDATE`)
       : [];
-    const [user] = UUID.test(id) ? await manager.query(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [id]) : [];
+    const [user]: User[] = UUID.test(id) ? await manager.query(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [id]) : [];
     if (!user) throw new NotFoundException('no such user');
-    if (mayRemoveAdmin && admins.some((a) => a.id === user.id) && admins.length === 1) {
-      throw new ConflictException(
-        problem(409, `${user.username} is the last enabled admin: enable or make another admin first`, {}, 'LAST_ADMIN'),
+    const row = await this.execute(manager, id, user, { type: 'ChangeUser', data: change }, by, admins.map((a) => a.id), async (after) => {
+      // TypeORM answers an UPDATE with [rows, affectedCount], not with the rows.
+      const [rows] = await manager.query(
+        `UPDATE users SET roles = $2::text[], disabled = $3, token_generation = $4, password_hash = COALESCE($5, password_hash),
+                updated_at = $6::timestamptz
+          WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+        [id, after.roles, after.disabled, after.tokenGeneration, hash, this.clock.now()],
       );
-    }
-    const events: UserEvent[] = [];
-    const { username } = user;
-    if (changes.roles && [...changes.roles].sort().join() !== [...user.roles].sort().join()) {
-      events.push({ type: 'UserRolesChanged', data: { username, from: user.roles, to: changes.roles } });
-    }
-    if (changes.disabled !== undefined && changes.disabled !== user.disabled) {
-      events.push(changes.disabled ? { type: 'UserDisabled', data: { username } } : { type: 'UserEnabled', data: { username } });
-    }
-    if (hash) events.push({ type: 'UserPasswordChanged', data: { username } });
-    // A new password (the old one may be known to someone else) or a disabled account ends every token issued so far:
-    // enabling the account again does not bring them back. A change of roles needs nothing: roles are read per request.
-    const revoke = hash !== null || (changes.disabled === true && !user.disabled);
-    // TypeORM answers an UPDATE with [rows, affectedCount], not with the rows.
-    const [rows] = await manager.query(
-      `UPDATE users SET roles = COALESCE($2::text[], roles), disabled = COALESCE($3, disabled),
-              password_hash = COALESCE($4, password_hash), updated_at = $5::timestamptz,
-              token_generation = token_generation + CASE WHEN $6 THEN 1 ELSE 0 END
-        WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-      [id, changes.roles ?? null, changes.disabled ?? null, hash, this.clock.now(), revoke],
-    );
-    const row = (Array.isArray(rows) ? rows[0] : rows) as User | undefined;
+      return (Array.isArray(rows) ? rows[0] : rows) as User | undefined;
+    });
     if (!row) throw new NotFoundException('no such user');
-    await this.record(manager, id, events, by);
     return row;
   }
 }

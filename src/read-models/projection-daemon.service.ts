@@ -1,5 +1,6 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { PollingLoop } from '../common/polling-loop';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ProjectionRunner } from './projection-runner.service';
 
@@ -10,11 +11,13 @@ import { ProjectionRunner } from './projection-runner.service';
  */
 @Injectable()
 export class ProjectionDaemon implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ProjectionDaemon.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
-  private failures = 0;
+  /** Every second; after passes where a projection failed, 2, 4, 8… seconds, at most 30. */
+  private readonly loop = new PollingLoop(
+    async () => {
+      if (!(await this.tick())) throw new Error('a projection failed'); // logged and recorded on its checkpoint by the runner
+    },
+    { everyMs: 1000, backoffMs: (failures) => Math.min(30_000, 1000 * 2 ** failures) },
+  );
 
   constructor(
     private readonly runner: ProjectionRunner,
@@ -24,35 +27,24 @@ export class ProjectionDaemon implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     await this.runner.ensureCheckpoints();
     if (this.config.get<AppConfig>(APP_CONFIG)?.NEWSROOM_PROJECTION_DAEMON === 'off') return;
-    this.schedule(200);
+    this.loop.start(200);
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => (this.running = undefined));
-    }, ms);
-    this.timer.unref();
-  }
-
-  /** Runs every projection's catch-up once; exposed so tests can wait for idle instead of sleeping. */
-  async tick(): Promise<void> {
+  /** Runs every projection's catch-up once; true when none failed. Exposed so tests can wait for idle instead of sleeping. */
+  async tick(): Promise<boolean> {
     let ok = true;
     for (const projection of this.runner.projections) {
-      if (this.stopped) return;
+      if (this.loop.isStopped) break;
       try {
         await this.runner.catchUp(projection);
       } catch {
-        ok = false; // logged and recorded on the checkpoint by the runner
+        ok = false;
       }
     }
-    this.failures = ok ? 0 : this.failures + 1;
-    this.schedule(ok ? 1000 : Math.min(30_000, 1000 * 2 ** this.failures));
+    return ok;
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ExecuteArticleCommand } from '../articles/commands/article-command';
 import { DomainError } from '../articles/domain/article.decide';
 import { Clock } from '../common/clock';
+import { PollingLoop } from '../common/polling-loop';
 import { ConfigService } from '@nestjs/config';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ArticleViewQueries } from '../read-models/article-view/article-view.queries';
@@ -20,9 +21,10 @@ export const SCHEDULER_ACTOR = { id: '00000000-0000-4000-8000-000000000001', use
 @Injectable()
 export class PublicationScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PublicationScheduler.name);
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
-  private running?: Promise<number>;
+  private readonly loop = new PollingLoop(() => this.tick(), {
+    everyMs: 5000,
+    onError: (err) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'scheduler pass failed; will retry'),
+  });
 
   constructor(
     private readonly articles: ArticleViewQueries,
@@ -33,23 +35,7 @@ export class PublicationScheduler implements OnApplicationBootstrap, OnApplicati
 
   onApplicationBootstrap(): void {
     if (this.config.get<AppConfig>(APP_CONFIG)?.NEWSROOM_SCHEDULER === 'off') return;
-    this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick()
-        .catch((err: unknown) => {
-          this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'scheduler pass failed; will retry');
-          return 0;
-        })
-        .finally(() => {
-          this.running = undefined;
-          this.schedule(5000);
-        });
-    }, ms);
-    this.timer.unref();
+    this.loop.start(0);
   }
 
   /** Publishes everything due now; returns how many articles it published. */
@@ -76,9 +62,7 @@ export class PublicationScheduler implements OnApplicationBootstrap, OnApplicati
     return published;
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 }
