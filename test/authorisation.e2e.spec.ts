@@ -1,5 +1,6 @@
 import type { Response, Test } from 'supertest';
 import seed from './fixtures/seed-article.json';
+import { articleIn } from './support/publish';
 import { ADMIN_PASSWORD, bearer, startApp, TestApp } from './support/test-app';
 import type { Role } from '../src/auth/roles';
 
@@ -45,12 +46,12 @@ describe('authorisation matrix (e2e)', () => {
     delete: (url: string) => auth(t.http().delete(url), token),
   });
 
-  // States, each built afresh by the set-up users.
-  const drafted = async () => (await as(setup.reporter).post('/articles').send(seed.draft).expect(201)).body.id as string;
+  // States, each built afresh by the set-up users (test/support/publish.ts).
+  const setupDesk = () => ({ reporter: { token: setup.reporter }, editor: { token: setup.editor }, publisher: { token: setup.publisher } });
+  const drafted = async () => (await articleIn(t, setupDesk(), 'draft')).id;
   const withByline = async () => {
-    const id = await drafted();
-    const { body } = await as(setup.reporter).post(`/articles/${id}/bylines`).send(seed.bylines[0]).expect(201);
-    return { id, bylineId: body.bylineId as string, version: 2 };
+    const { id, bylineId, version } = await articleIn(t, setupDesk(), 'with-byline');
+    return { id, bylineId: bylineId!, version };
   };
   const withPhoto = async () => {
     const id = await drafted();
@@ -58,20 +59,16 @@ describe('authorisation matrix (e2e)', () => {
     return { id, photoId: body.photoId as string };
   };
   const approved = async () => {
-    const { id } = await withByline();
-    await as(setup.editor).post(`/articles/${id}/approval`).set('If-Match', '"2"').send({}).expect(200);
-    return { id, version: 3 };
+    const { id, version } = await articleIn(t, setupDesk(), 'approved');
+    return { id, version };
   };
   const scheduled = async () => {
-    const { id } = await approved();
-    const publishAt = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
-    await as(setup.publisher).post(`/articles/${id}/publication`).set('If-Match', '"3"').send({ copyrightNotice: seed.copyrightNotice, publishAt }).expect(200);
-    return { id, version: 4 };
+    const { id, version } = await articleIn(t, setupDesk(), 'scheduled');
+    return { id, version };
   };
   const published = async () => {
-    const { id } = await approved();
-    await as(setup.publisher).post(`/articles/${id}/publication`).set('If-Match', '"3"').send({ copyrightNotice: seed.copyrightNotice }).expect(200);
-    return { id, version: 4 };
+    const { id, version } = await articleIn(t, setupDesk(), 'published');
+    return { id, version };
   };
   let userCounter = 0;
   const someUser = async () => (await t.user(['reporter'])).id;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Response } from 'supertest';
 import seed from './fixtures/seed-article.json';
 import { bearer, startApp, TestApp } from './support/test-app';
+import { articleIn } from './support/publish';
 
 type User = Awaited<ReturnType<TestApp['user']>>;
 
@@ -306,5 +307,114 @@ describe('errors and text (e2e)', () => {
         expect(history[0].changes).toContainEqual({ field: 'headline', op: 'set', from: null, to: text });
       }
     });
+  });
+});
+
+// Folded in from validation-messages.e2e.spec.ts (a regression of its own).
+/**
+ * A 400 names each bad field with the rule it broke first, as the DTO reads: a missing or mistyped field is told
+ * what type it must have, not that it is too long or has too many elements.
+ */
+describe('validation messages name the broken rule (e2e)', () => {
+  let t: TestApp;
+  let reporter: { token: string };
+  let editor: { token: string };
+
+  beforeAll(async () => {
+    t = await startApp();
+    reporter = await t.user(['reporter']);
+    editor = await t.user(['editor']);
+  });
+  afterAll(() => t?.close());
+
+  const messages = (body: { errors: { field: string; message: string }[] }) => Object.fromEntries(body.errors.map((e) => [e.field, e.message]));
+
+  it('a missing or mistyped field is told its type', async () => {
+    const missing = await t.http().post('/articles').set(bearer(reporter.token)).send({ language: 'vi' }).expect(400);
+    expect(messages(missing.body)).toEqual({ headline: 'headline must be a string', body: 'body must be an array' });
+
+    const mistyped = await t.http().post('/articles').set(bearer(reporter.token)).send({ headline: 5, body: 'text', language: 7 }).expect(400);
+    expect(messages(mistyped.body)).toEqual({ headline: 'headline must be a string', body: 'body must be an array', language: 'language must be a string' });
+    expect(mistyped.body.detail).toBe('headline: headline must be a string; body: body must be an array; language: language must be a string');
+
+    const token = await t.http().post('/auth/token').send({ username: 'someone' }).expect(400);
+    expect(messages(token.body)).toEqual({ password: 'password must be a string' });
+  });
+
+  it('a missing nested object, and a mistyped nested field', async () => {
+    const { body: a } = await t.http().post('/articles').set(bearer(reporter.token)).send(seed.draft).expect(201);
+    const photo = await t.http().post(`/articles/${a.id}/photos`).set(bearer(reporter.token)).send({ href: 5, caption: 'c' }).expect(400);
+    expect(messages(photo.body)).toEqual({ href: 'href must be a string', credit: 'credit should not be null or undefined' });
+    const credit = await t.http().post(`/articles/${a.id}/photos`).set(bearer(reporter.token)).send({ href: 'https://example.org/p.jpg', caption: 'c', credit: { photographer: 3 } }).expect(400);
+    expect(messages(credit.body)).toEqual({ 'credit.photographer': 'photographer must be a string' });
+  });
+
+  it('query parameters: a missing or repeated number is told it must be an integer', async () => {
+    const { body: a } = await t.http().post('/articles').set(bearer(reporter.token)).send(seed.draft).expect(201);
+    const diff = await t.http().get(`/articles/${a.id}/diff?to=1`).set(bearer(editor.token)).expect(400);
+    expect(messages(diff.body)).toEqual({ from: 'from must be an integer number' });
+    const list = await t.http().get('/articles?limit=1&limit=2').set(bearer(editor.token)).expect(400);
+    expect(messages(list.body)).toEqual({ limit: 'limit must be an integer number' });
+  });
+
+  it('a value of the right type that breaks a later rule is still told that rule, once', async () => {
+    const long = await t.http().post('/articles').set(bearer(reporter.token)).send({ ...seed.draft, headline: 'x'.repeat(1001), body: [] }).expect(400);
+    expect(long.body.errors).toEqual([
+      { field: 'headline', message: 'headline must be shorter than or equal to 1000 characters' },
+      { field: 'body', message: 'body must contain at least 1 elements' },
+    ]);
+    const limit = await t.http().get('/articles?limit=0').set(bearer(editor.token)).expect(400);
+    expect(limit.body.errors).toEqual([{ field: 'limit', message: 'limit must not be less than 1' }]);
+    const unknown = await t.http().post('/articles').set(bearer(reporter.token)).send({ ...seed.draft, status: 'published' }).expect(400);
+    expect(unknown.body.errors).toEqual([{ field: 'status', message: 'property status should not exist' }]);
+  });
+});
+
+// Folded in from request-times.e2e.spec.ts (a regression of its own).
+/**
+ * docs/api.md: times are RFC 3339. A time without a zone offset ("2030-01-01T09:00:00") or a bare date names no
+ * instant: read in the server's time zone, it scheduled a publication, or picked the version shown, hours away
+ * from what the client meant. It is a bad field (400), and nothing is written.
+ */
+describe('times must carry a zone (e2e)', () => {
+  let t: TestApp;
+  let reporter: { token: string };
+  let editor: { token: string };
+  let publisher: { token: string };
+  let auditor: { token: string };
+
+  beforeAll(async () => {
+    t = await startApp();
+    reporter = await t.user(['reporter']);
+    editor = await t.user(['editor']);
+    publisher = await t.user(['publisher']);
+    auditor = await t.user(['auditor']);
+  });
+  afterAll(() => t?.close());
+
+  const approved = async () => (await articleIn(t, { reporter, editor, publisher }, 'approved')).id;
+
+  it('publishAt without a zone, or a bare date, is 400 and schedules nothing', async () => {
+    const id = await approved();
+    for (const publishAt of ['2030-01-01T09:00:00', '2030-01-01T09:00', '2030-01-01', '20300101T090000Z']) {
+      const res = await t.http().post(`/articles/${id}/publication`).set(bearer(publisher.token)).set('If-Match', '"3"').send({ copyrightNotice: seed.copyrightNotice, publishAt });
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['publishAt']);
+    }
+    expect((await t.http().get(`/articles/${id}`).set(bearer(reporter.token)).expect(200)).body).toMatchObject({ version: 3, status: 'approved' });
+    const ok = await t.http().post(`/articles/${id}/publication`).set(bearer(publisher.token)).set('If-Match', '"3"').send({ copyrightNotice: seed.copyrightNotice, publishAt: '2030-01-01T09:00:00+07:00' }).expect(200);
+    expect(ok.body).toMatchObject({ status: 'scheduled', publishAt: '2030-01-01T02:00:00.000Z' });
+  });
+
+  it('asOf and the audit filters without a zone are 400', async () => {
+    const { body } = await t.http().post('/articles').set(bearer(reporter.token)).send(seed.draft).expect(201);
+    for (const url of [`/articles/${body.id}?asOf=2030-01-01T00:00:00`, `/published/${body.id}?asOf=2030-01-01`, '/audit?from=2026-01-01T00:00:00', '/audit?to=2030-01-01']) {
+      const res = await t.http().get(url).set(bearer(auditor.token));
+      expect({ url, status: res.status }).toEqual({ url, status: 400 });
+    }
+    await t.http().get(`/articles/${body.id}?asOf=2030-01-01T00:00:00Z`).set(bearer(auditor.token)).expect(200);
+    await t.http().get(`/articles/${body.id}?asOf=2030-01-01T00:00:00.5%2B08:00`).set(bearer(auditor.token)).expect(200);
+    await t.http().get('/audit?from=2026-01-01T00:00:00Z&to=2030-01-01T00:00:00-05:00').set(bearer(auditor.token)).expect(200);
   });
 });

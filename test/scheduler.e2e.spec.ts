@@ -1,5 +1,6 @@
 import { PublicationScheduler } from '../src/scheduler/publication-scheduler.service';
 import seed from './fixtures/seed-article.json';
+import { articleIn } from './support/publish';
 import { bearer, startApp, TestApp } from './support/test-app';
 
 /** Scheduled publication: exactly once, late after downtime (and says so), cancellable. */
@@ -7,12 +8,7 @@ describe('scheduled publication (e2e)', () => {
   let t: TestApp;
   let users: Record<'reporter' | 'editor' | 'publisher', { token: string }>;
 
-  const approvedArticle = async () => {
-    const { body } = await t.http().post('/articles').set(bearer(users.reporter.token)).send(seed.draft).expect(201);
-    await t.http().post(`/articles/${body.id}/bylines`).set(bearer(users.reporter.token)).send(seed.bylines[0]).expect(201);
-    await t.http().post(`/articles/${body.id}/approval`).set(bearer(users.editor.token)).set('If-Match', '"2"').send({}).expect(200);
-    return body.id as string;
-  };
+  const approvedArticle = async () => (await articleIn(t, users, 'approved')).id;
   const schedule = (id: string, publishAt: string) =>
     t.http().post(`/articles/${id}/publication`).set(bearer(users.publisher.token)).set('If-Match', '"3"').send({ copyrightNotice: seed.copyrightNotice, publishAt });
   const published = async (id: string) =>
