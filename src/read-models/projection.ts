@@ -162,3 +162,38 @@ export async function appliedByVersion(
   const pending = new Set(events.filter((e) => e.version > (versions.get(idOf(e.streamId)) ?? 0)).map((e) => e.position));
   return new Set(all.filter((e) => !pending.has(e.position)).map((e) => e.position));
 }
+
+/**
+ * A read model with one row per article carrying the stream version it reflects (article_view, published_article): a
+ * write only moves a row forward, an event counts as applied once its row is at its version (or when `relevant` says
+ * it cannot change a row), and an append writes only the last row its events give (each upsert would overwrite the
+ * one before).
+ */
+export abstract class ArticleRowProjection implements Projection {
+  readonly key = 'id';
+  readonly onConflict: string;
+  readonly supersedes?: string;
+
+  constructor(
+    readonly name: string,
+    readonly table: string,
+    readonly columns: string,
+    updated: string[],
+    private readonly relevant?: (event: StoredEvent) => boolean,
+  ) {
+    const guard = versionGuard('id', updated);
+    this.onConflict = guard.onConflict;
+    this.supersedes = guard.supersedes;
+  }
+
+  applied(manager: EntityManager, events: StoredEvent[], table = this.table): Promise<Set<number>> {
+    return appliedByVersion(manager, table, events, this.relevant);
+  }
+
+  abstract row(change: ArticleChange): ProjectionRow | null;
+
+  inline(changes: ArticleChange[], context: AppendContext): string | null {
+    const last = changes.map((c) => this.row(c)).filter((r) => r !== null).pop();
+    return last ? inlineRow(this, last, context) : null;
+  }
+}

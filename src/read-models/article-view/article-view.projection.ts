@@ -1,24 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import type { AppendContext, SnapshotQuery, StoredEvent } from '../../event-store/event-store.types';
-import { appliedByVersion, ArticleChange, inlineRow, Projection, ProjectionRow, versionGuard } from '../projection';
+import type { SnapshotQuery } from '../../event-store/event-store.types';
+import { ArticleChange, ArticleRowProjection, ProjectionRow } from '../projection';
 
 const COLUMNS = 'id uuid, version int, status text, created_at timestamptz, updated_at timestamptz, state jsonb';
 
-const GUARD = versionGuard('id', ['version', 'status', 'updated_at', 'state']);
-
-/** The working state of every article: list and detail of GET /articles. */
+/** The working state of every article: list and detail of GET /articles, and the commands' snapshot. */
 @Injectable()
-export class ArticleViewProjection implements Projection {
-  readonly name = 'articles';
-  readonly table = 'article_view';
-  readonly key = 'id';
-  readonly columns = COLUMNS;
-  readonly onConflict = GUARD.onConflict;
-  readonly supersedes = GUARD.supersedes;
-
-  applied(manager: EntityManager, events: StoredEvent[], table = this.table): Promise<Set<number>> {
-    return appliedByVersion(manager, table, events);
+export class ArticleViewProjection extends ArticleRowProjection {
+  constructor() {
+    super('articles', 'article_view', COLUMNS, ['version', 'status', 'updated_at', 'state']);
   }
 
   row({ after }: ArticleChange): ProjectionRow {
@@ -31,11 +21,5 @@ export class ArticleViewProjection implements Projection {
    */
   snapshot(id: string): SnapshotQuery {
     return { id, select: (version, param) => `(SELECT r.state FROM ${this.table} r WHERE r.id = ${param} AND r.version = ${version})` };
-  }
-
-  /** Only the last state counts: each event's upsert would overwrite the one before. */
-  inline(changes: ArticleChange[], context: AppendContext): string | null {
-    const last = changes[changes.length - 1];
-    return last ? inlineRow(this, this.row(last), context) : null;
   }
 }

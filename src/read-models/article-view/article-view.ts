@@ -27,14 +27,9 @@ export function workingView(a: Article) {
   };
 }
 
-export function summaryView(a: Article) {
-  return {
-    id: a.id,
-    version: a.version,
-    status: a.status,
-    headline: a.headline,
-    language: a.language,
-    createdAt: a.createdAt,
-    updatedAt: a.updatedAt,
-  };
+const SUMMARY = ['id', 'version', 'status', 'headline', 'language', 'createdAt', 'updatedAt'] as const;
+
+/** An article in a list (GET /articles): the working state's identity, status, headline and times. */
+export function summaryView(a: Article): Pick<Article, (typeof SUMMARY)[number]> {
+  return Object.fromEntries(SUMMARY.map((field) => [field, a[field]])) as Pick<Article, (typeof SUMMARY)[number]>;
 }
