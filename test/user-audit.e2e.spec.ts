@@ -1,3 +1,6 @@
+import { DataSource } from 'typeorm';
+import { evolve, UserEvent, UserState } from '../src/auth/domain/user';
+import { EventStore } from '../src/event-store/event-store.service';
 import { bearer, rebuildThroughApi, startApp, TestApp } from './support/test-app';
 
 /** User management is recorded like everything else: in the log, in the audit trail, never with a secret. */
@@ -31,6 +34,20 @@ describe('user management in the audit trail (e2e)', () => {
     expect(byType.body.items).toHaveLength(1);
     expect(JSON.stringify(trail.body)).not.toContain('correct-horse-battery');
     expect(JSON.stringify(trail.body)).not.toContain('another-long-password');
+  });
+
+  it('the users row is what the user\'s events fold to: roles, disabled and token generation come from the log', async () => {
+    const created = await t.http().post('/users').set(bearer(t.adminToken)).send({ username: 'kim.tran', password: 'correct-horse-battery', roles: ['reporter'] }).expect(201);
+    const id: string = created.body.id;
+    await t.http().patch(`/users/${id}`).set(bearer(t.adminToken)).send({ roles: ['editor'], password: 'another-long-password' }).expect(200);
+    await t.http().patch(`/users/${id}`).set(bearer(t.adminToken)).send({ disabled: true }).expect(200);
+    await t.http().patch(`/users/${id}`).set(bearer(t.adminToken)).send({ disabled: false }).expect(200);
+    const store = t.app.get(EventStore);
+    const { events } = await store.readStream(store.dataSource.manager, `user-${id}`);
+    const folded = events.map((e) => ({ type: e.type, data: e.data }) as UserEvent).reduce<UserState | null>(evolve, null);
+    const [row] = await t.app.get(DataSource).query(`SELECT id, username, roles, disabled, token_generation AS "tokenGeneration" FROM users WHERE id = $1`, [id]);
+    expect(row).toEqual(folded);
+    expect(row).toMatchObject({ roles: ['editor'], disabled: false, tokenGeneration: 2 });
   });
 
   it('records the first admin as created by the system', async () => {
