@@ -4,7 +4,8 @@ import { publishedView } from '../articles/domain/article.views';
 import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
 import { appliedByVersion, ArticleChange, inlineRow, Projection, ProjectionRow, versionGuard } from './projection';
 
-const PUBLIC_EVENTS = new Set(['ArticlePublished', 'ArticleCorrected', 'ArticleWithdrawn']);
+/** A proposed or rejected correction is not public: readers keep the current version until one is approved. */
+const PUBLIC_EVENTS = new Set(['ArticlePublished', 'ArticleCorrected', 'CorrectionApproved', 'ArticleWithdrawn']);
 
 const COLUMNS = 'id uuid, version int, status text, first_published_at timestamptz, updated_at timestamptz, document jsonb';
 

@@ -104,7 +104,7 @@ function toCommand(g: Gen, state: Article | null, now: number, n: number): Artic
     case 'publishScheduled':
       return { type: 'PublishScheduledArticle', data: {} };
     case 'correct':
-      return { type: 'CorrectArticle', data: { kind: 'correction', note: g.note, headline: g.headline, body: null } };
+      return { type: 'CorrectArticle', data: { correctionId: `correction-${n}`, kind: 'correction', note: g.note, headline: g.headline, body: null } };
     case 'withdraw':
       return { type: 'WithdrawArticle', data: { reason: g.reason } };
   }

@@ -16,9 +16,11 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { saysSomething } from '../domain/article.decide';
 import type { ArticleStatus, CorrectionKind } from '../domain/article';
 import { IsTime } from '../../common/validation';
 
@@ -31,6 +33,17 @@ const TEXT = 20_000;
 /** Stream versions are PostgreSQL integers. */
 const MAX_VERSION = 2_147_483_647;
 const SHORT = 1_000;
+/** A note for readers must say something: a letter or a digit in any script, not blank nor punctuation only. */
+function SaysSomething(): PropertyDecorator {
+  return ValidateBy({
+    name: 'saysSomething',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && saysSomething(value),
+      defaultMessage: (args) => `${args?.property ?? 'the note'} must say something: at least one letter or digit, not blank or punctuation only`,
+    },
+  });
+}
+
 const present = (field: string) => (o: Record<string, unknown>) => o[field] !== undefined;
 
 export class BlockDto {
@@ -218,6 +231,7 @@ export class CorrectDto {
   @ApiProperty({ example: 'Correction: an earlier version misspelled the minister’s name.' })
   @IsString()
   @MaxLength(TEXT)
+  @SaysSomething()
   note: string;
 
   @ApiPropertyOptional()
@@ -234,6 +248,14 @@ export class CorrectDto {
   @ValidateNested({ each: true })
   @Type(() => BlockDto)
   body?: BlockDto[] | null;
+}
+
+export class RejectCorrectionDto {
+  @ApiPropertyOptional({ description: 'why the proposal is dropped (shown in the audit trail, not to readers)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(TEXT)
+  reason?: string | null;
 }
 
 export class WithdrawDto {
