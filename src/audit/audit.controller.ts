@@ -3,11 +3,12 @@ import { Readable } from 'node:stream';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ArticleQueries, BadCursor } from '../articles/article-queries.service';
+import { BadCursor } from '../common/cursor';
+import { AuditTrailQueries } from '../read-models/audit-trail/audit-trail.queries';
 import { Verifier } from './verifier.service';
 import { CAN, Roles, seesUserEvents } from '../auth/roles';
 import type { User } from '../auth/users.service';
-import { CurrentUser } from '../common/http';
+import { CurrentUser } from '../auth/auth.guard';
 import { problem } from '../common/problem.filter';
 import { IsTime } from '../common/validation';
 
@@ -58,7 +59,7 @@ export class AuditQuery {
 @Controller('audit')
 export class AuditController {
   constructor(
-    private readonly queries: ArticleQueries,
+    private readonly queries: AuditTrailQueries,
     private readonly verifier: Verifier,
   ) {}
 

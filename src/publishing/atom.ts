@@ -1,5 +1,5 @@
-import type { PublishedArticle } from '../articles/domain/article.views';
-import type { FeedTombstone } from './feed.queries';
+import type { FeedTombstone } from '../read-models/published-article/published-article.queries';
+import type { PublishedArticle } from '../read-models/published-article/published-article';
 import { renderBlocks } from './html';
 
 /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { PublishedArticle } from '../articles/domain/article.views';
+import { UUID } from '../../common/uuid';
+import type { PublishedArticle } from './published-article';
 
 /** A withdrawn article in the feed: only its id and when it went (RFC 6721 tombstone), never its text. */
 export interface FeedTombstone {
@@ -8,10 +9,17 @@ export interface FeedTombstone {
   when: string;
 }
 
-/** Reads for the public feed, from the published_article read model. */
+/** Reads of what readers see now, from published_article: one article, and the latest for the feed. */
 @Injectable()
-export class FeedQueries {
+export class PublishedArticleQueries {
   constructor(private readonly dataSource: DataSource) {}
+
+  /** What readers see now, from the published read model. */
+  async published(id: string): Promise<{ status: string; document: PublishedArticle } | null> {
+    if (!UUID.test(id)) return null;
+    const [row] = await this.dataSource.query(`SELECT status, document FROM published_article WHERE id = $1`, [id]);
+    return row ?? null;
+  }
 
   /**
    * The latest changes readers can see, most recent first: live articles (published or corrected) and withdrawals,
