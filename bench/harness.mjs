@@ -66,7 +66,12 @@ function workflow(i) {
   ];
   if (i % 2 === 0) {
     cmds.push([{ type: 'PublishArticle', data: { copyrightNotice: { holder: seed.copyrightNotice.holder, text: seed.copyrightNotice.text, usageTerms: null }, publishAt: null } }, publisher]);
-    if (i % 4 === 0) cmds.push([{ type: 'CorrectArticle', data: { kind: 'correction', note: `fixed ${i}`, headline: `${seed.draft.headline} (corrected)`, body: null } }, publisher]);
+    if (i % 4 === 0) {
+      // A new headline is proposed by the publisher and goes live on the editor's approval (issue #16).
+      const correctionId = randomUUID();
+      cmds.push([{ type: 'CorrectArticle', data: { correctionId, kind: 'correction', note: `fixed ${i}`, headline: `${seed.draft.headline} (corrected)`, body: null } }, publisher]);
+      cmds.push([{ type: 'ApproveCorrection', data: { correctionId } }, editor]);
+    }
     if (i % 8 === 0) cmds.push([{ type: 'WithdrawArticle', data: { reason: 'legal' } }, publisher]);
   }
   return { id, cmds };

@@ -329,11 +329,24 @@ describe('articles API (e2e)', () => {
       await as(editor).post(`/articles/${id}/approval`).set('If-Match', '"3"').send({}).expect(200);
     });
 
-    it('an earlier editor may approve once someone else made the latest change', async () => {
+    it('four eyes over every change: an earlier editor may not approve, though someone else made the latest change (403)', async () => {
       const id = await drafted();
       await as(editor).post(`/articles/${id}/bylines`).send(seed.bylines[0]).expect(201);
       await as(reporter).patch(`/articles/${id}`).set('If-Match', '"2"').send({ summary: 'Reporter edit' }).expect(200);
-      await as(editor).post(`/articles/${id}/approval`).set('If-Match', '"3"').send({}).expect(200);
+      expectProblem(await as(editor).post(`/articles/${id}/approval`).set('If-Match', '"3"').send({}), 403, /four-eyes/i);
+      await as(editor2).post(`/articles/${id}/approval`).set('If-Match', '"3"').send({}).expect(200);
+    });
+
+    it('four eyes over every change: the editor drafts, a reporter adds and removes a byline, the editor cannot approve (403)', async () => {
+      // The attack of issue #16: the last change is the reporter's, but the story is the editor's own.
+      const id = (await as(editor).post('/articles').send(draftBody()).expect(201)).body.id as string;
+      await as(reporter).post(`/articles/${id}/bylines`).send(seed.bylines[0]).expect(201);
+      const extra = (await as(reporter).post(`/articles/${id}/bylines`).send(seed.bylines[1]).expect(201)).body.bylineId;
+      await as(reporter).delete(`/articles/${id}/bylines/${extra}`).expect(200);
+      expectProblem(await as(editor).post(`/articles/${id}/approval`).set('If-Match', '"4"').send({}), 403, /four-eyes/i);
+      expect(await events(id)).toHaveLength(4);
+      expect((await article(id)).status).toBe('draft');
+      await as(editor2).post(`/articles/${id}/approval`).set('If-Match', '"4"').send({}).expect(200);
     });
 
     it('a later byline voids the approval: status back to draft, publication refused', async () => {
@@ -397,34 +410,100 @@ describe('articles API (e2e)', () => {
       expect(res.body.status).toBe('published');
     });
 
-    it('corrects a published article: readers see the correction and updatedAt moves', async () => {
+    it('a correction of headline or body is proposed (202), invisible to readers until someone else approves it', async () => {
       const id = await published();
       const before = (await t.http().get(`/published/${id}`).expect(200)).body;
+      // One Host throughout: the ninjs links follow it, and supertest listens on a new port per request.
+      const ninjsBefore = (await t.http().get(`/published/${id}/ninjs`).set('Host', 'localhost').expect(200)).body;
       t.clock.advance(60_000);
       const newBody = [{ type: 'paragraph', text: 'The corrected paragraph.' }];
       const res = await as(publisher)
         .post(`/articles/${id}/corrections`)
         .set('If-Match', '"4"')
         .send({ kind: 'correction', note: 'An earlier version misspelled a name.', headline: 'Corrected headline', body: newBody })
-        .expect(200);
-      expect(res.body).toEqual({ id, version: 5, status: 'published' });
+        .expect(202);
+      expect(res.body).toEqual({ id, version: 5, status: 'published', correctionId: expect.any(String), correctionStatus: 'proposed' });
       expect(res.headers.etag).toBe('"5"');
+      const { correctionId } = res.body;
+      expect(res.headers.location).toBe(`/articles/${id}/corrections/${correctionId}`);
+
+      // Readers keep the current version: the document, ninjs, page and feed.
+      expect((await t.http().get(`/published/${id}`).expect(200)).body).toEqual(before);
+      expect((await t.http().get(`/published/${id}/ninjs`).set('Host', 'localhost').expect(200)).body).toEqual(ninjsBefore);
+      expect((await t.http().get(`/news/${id}`).expect(200)).text).not.toContain('Corrected headline');
+      expect((await t.http().get('/feeds/published.atom').expect(200)).text).not.toContain('Corrected headline');
+      expect((await article(id)).pendingCorrection).toMatchObject({ id: correctionId, headline: 'Corrected headline', body: newBody, by: { id: publisher.id } });
+
+      // Its author may not approve it (four eyes); an editor may.
+      expectProblem(await as(publisher).post(`/articles/${id}/corrections/${correctionId}/approval`).set('If-Match', '"5"').send(), 403, /four-eyes/i);
+      expectProblem(await as(reporter).post(`/articles/${id}/corrections/${correctionId}/approval`).set('If-Match', '"5"').send(), 403);
+      expectProblem(await as(editor).post(`/articles/${id}/corrections/${correctionId}/approval`).send(), 428);
+      expectProblem(await as(editor).post(`/articles/${id}/corrections/${UNKNOWN}/approval`).set('If-Match', '"5"').send(), 404);
+      expect(await events(id)).toHaveLength(5);
+      t.clock.advance(60_000);
+      const ok = await as(editor).post(`/articles/${id}/corrections/${correctionId}/approval`).set('If-Match', '"5"').send().expect(200);
+      expect(ok.body).toEqual({ id, version: 6, status: 'published', correctionId, correctionStatus: 'approved' });
 
       const after = (await t.http().get(`/published/${id}`).expect(200)).body;
       expect(after.corrections).toEqual([{ kind: 'correction', note: 'An earlier version misspelled a name.', at: expect.any(String) }]);
       expect(after.headline).toBe('Corrected headline');
       expect(after.body).toEqual(newBody);
-      expect(after.version).toBe(5);
+      expect(after.version).toBe(6);
       expect(after.publishedAt).toBe(before.publishedAt);
       expect(Date.parse(after.updatedAt)).toBeGreaterThan(Date.parse(before.updatedAt));
       expect(after.updatedAt).toBe(after.corrections[0].at);
+      const ninjs = (await t.http().get(`/published/${id}/ninjs`).expect(200)).body;
+      expect(JSON.stringify(ninjs)).toContain('Corrected headline');
+      expect(JSON.stringify(ninjs)).toContain('An earlier version misspelled a name.');
+      expect((await t.http().get(`/news/${id}`).expect(200)).text).toContain('An earlier version misspelled a name.');
+      expect((await article(id)).pendingCorrection).toBeNull();
 
-      await as(publisher).post(`/articles/${id}/corrections`).set('If-Match', '"5"').send({ kind: 'editors-note', note: 'Context added.' }).expect(200);
+      // The history shows both steps, with field diffs.
+      const history = (await as(auditor).get(`/articles/${id}/history`).expect(200)).body as { type: string; actor: { id: string }; changes: unknown[] }[];
+      const [proposed, approvedStep] = history.slice(-2);
+      expect(proposed).toMatchObject({ type: 'CorrectionProposed', actor: { id: publisher.id } });
+      expect(proposed.changes).toContainEqual({ field: 'pendingCorrection.headline', op: 'set', from: seed.draft.headline, to: 'Corrected headline' });
+      expect(proposed.changes).not.toContainEqual(expect.objectContaining({ field: 'headline' }));
+      expect(approvedStep).toMatchObject({ type: 'CorrectionApproved', actor: { id: editor.id } });
+      expect(approvedStep.changes).toContainEqual({ field: 'headline', op: 'set', from: seed.draft.headline, to: 'Corrected headline' });
+
+      await as(publisher).post(`/articles/${id}/corrections`).set('If-Match', '"6"').send({ kind: 'editors-note', note: 'Context added.' }).expect(200);
       const twice = (await t.http().get(`/published/${id}`).expect(200)).body;
       expect(twice.corrections.map((c: { kind: string }) => c.kind)).toEqual(['correction', 'editors-note']);
       expect(twice.headline).toBe('Corrected headline');
-      expectProblem(await as(publisher).post(`/articles/${id}/corrections`).set('If-Match', '"6"').send({ kind: 'retraction', note: 'x' }), 400);
-      expectProblem(await as(publisher).post(`/articles/${id}/corrections`).set('If-Match', '"6"').send({ kind: 'update', note: ' ' }), 409, /note/i);
+      expectProblem(await as(publisher).post(`/articles/${id}/corrections`).set('If-Match', '"7"').send({ kind: 'retraction', note: 'x' }), 400);
+    });
+
+    it('a correction note must say something: blank or punctuation only is 400 with the field, nothing stored', async () => {
+      const id = await published();
+      for (const note of [' ', '.', ' …!? 。、', '']) {
+        const res = await as(publisher).post(`/articles/${id}/corrections`).set('If-Match', '"4"').send({ kind: 'update', note, headline: 'New' });
+        expectProblem(res, 400, /note/);
+        expect(res.body.errors).toEqual([{ field: 'note', message: expect.stringMatching(/say something/) }]);
+      }
+      expect(await events(id)).toHaveLength(4);
+      await as(publisher).post(`/articles/${id}/corrections`).set('If-Match', '"4"').send({ kind: 'clarification', note: '更正。' }).expect(200);
+    });
+
+    it('a proposed correction can be rejected by a reviewer or withdrawn by its author; readers never see it', async () => {
+      const id = await published();
+      const propose = (version: number) =>
+        as(publisher).post(`/articles/${id}/corrections`).set('If-Match', `"${version}"`).send({ kind: 'update', note: 'Updated figures.', body: [{ type: 'paragraph', text: 'Wrong update.' }] }).expect(202);
+      const first = (await propose(4)).body.correctionId;
+      // One proposal at a time.
+      expectProblem(await as(publisher).post(`/articles/${id}/corrections`).set('If-Match', '"5"').send({ kind: 'update', note: 'Another.', headline: 'Other' }), 409, /waiting/);
+      const rejected = await as(editor).post(`/articles/${id}/corrections/${first}/rejection`).set('If-Match', '"5"').send({ reason: 'The figures were right.' }).expect(200);
+      expect(rejected.body).toEqual({ id, version: 6, status: 'published', correctionId: first, correctionStatus: 'rejected' });
+      expectProblem(await as(editor).post(`/articles/${id}/corrections/${first}/approval`).set('If-Match', '"6"').send(), 404);
+      const second = (await propose(6)).body.correctionId;
+      await as(publisher).post(`/articles/${id}/corrections/${second}/rejection`).set('If-Match', '"7"').send({}).expect(200);
+      const doc = (await t.http().get(`/published/${id}`).expect(200)).body;
+      expect(doc).toMatchObject({ version: 4, corrections: [] });
+      expect(JSON.stringify(doc)).not.toContain('Wrong update.');
+      const history = (await as(auditor).get(`/articles/${id}/history`).expect(200)).body as { type: string; summary: string }[];
+      expect(history.slice(-4).map((e) => e.type)).toEqual(['CorrectionProposed', 'CorrectionRejected', 'CorrectionProposed', 'CorrectionRejected']);
+      expect(history[history.length - 3].summary).toMatch(/rejected the proposed update: The figures were right\./);
+      expect(history[history.length - 1].summary).toMatch(/withdrew their proposed update/);
     });
 
     it('withdraws: 200 status withdrawn, then GET /published/{id} is 410 problem+json', async () => {
@@ -487,10 +566,14 @@ describe('articles API (e2e)', () => {
       await as(editor).post(`/articles/${a}/approval`).set('If-Match', '"3"').send({}).expect(200);
       const pub = await publish(a, 4).expect(200);
       t.clock.advance(60_000);
-      await as(publisher).post(`/articles/${a}/corrections`).set('If-Match', '"5"').send({ kind: 'correction', note: 'Fixed.', headline: 'Corrected' }).expect(200);
+      const proposal = await as(publisher).post(`/articles/${a}/corrections`).set('If-Match', '"5"').send({ kind: 'correction', note: 'Fixed.', headline: 'Corrected' }).expect(202);
+      t.clock.advance(60_000);
+      await as(editor).post(`/articles/${a}/corrections/${proposal.body.correctionId}/approval`).set('If-Match', '"6"').send().expect(200);
       const atPub = (ms: number) => encodeURIComponent(new Date(Date.parse(pub.body.publishedAt) + ms).toISOString());
       expect((await t.http().get(`/published/${a}?asOf=${atPub(30_000)}`).expect(200)).body).toMatchObject({ headline: 'After', corrections: [] });
-      expect((await t.http().get(`/published/${a}?asOf=${atPub(90_000)}`).expect(200)).body).toMatchObject({ headline: 'Corrected', corrections: [{ kind: 'correction' }] });
+      // While the correction was only proposed, readers had the published version.
+      expect((await t.http().get(`/published/${a}?asOf=${atPub(90_000)}`).expect(200)).body).toMatchObject({ version: 5, headline: 'After', corrections: [] });
+      expect((await t.http().get(`/published/${a}?asOf=${atPub(150_000)}`).expect(200)).body).toMatchObject({ version: 7, headline: 'Corrected', corrections: [{ kind: 'correction' }] });
       expectProblem(await t.http().get(`/published/${a}?asOf=${atPub(-1)}`), 404);
     });
 

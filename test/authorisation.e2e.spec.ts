@@ -70,6 +70,12 @@ describe('authorisation matrix (e2e)', () => {
     const { id, version } = await articleIn(t, setupDesk(), 'published');
     return { id, version };
   };
+  /** A correction of the headline proposed by the set-up publisher, waiting for someone else (version 5). */
+  const proposed = async () => {
+    const { id } = await published();
+    const { body } = await as(setup.publisher).post(`/articles/${id}/corrections`).set('If-Match', '"4"').send({ kind: 'correction', note: 'Fixed a name.', headline: 'Corrected' }).expect(202);
+    return { id, correctionId: body.correctionId as string };
+  };
   let userCounter = 0;
   const someUser = async () => (await t.user(['reporter'])).id;
 
@@ -136,6 +142,24 @@ describe('authorisation matrix (e2e)', () => {
       call: async (tk) => {
         const { id, version } = await published();
         return as(tk).post(`/articles/${id}/corrections`).set('If-Match', `"${version}"`).send({ kind: 'clarification', note: 'A clarification.' });
+      },
+    },
+    {
+      name: 'POST /articles/{id}/corrections/{correctionId}/approval',
+      allowed: APPROVE,
+      success: 200,
+      call: async (tk) => {
+        const { id, correctionId } = await proposed();
+        return as(tk).post(`/articles/${id}/corrections/${correctionId}/approval`).set('If-Match', '"5"').send();
+      },
+    },
+    {
+      name: 'POST /articles/{id}/corrections/{correctionId}/rejection',
+      allowed: APPROVE,
+      success: 200,
+      call: async (tk) => {
+        const { id, correctionId } = await proposed();
+        return as(tk).post(`/articles/${id}/corrections/${correctionId}/rejection`).set('If-Match', '"5"').send({ reason: 'Not needed.' });
       },
     },
     {

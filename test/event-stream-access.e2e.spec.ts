@@ -21,10 +21,11 @@ describe('/events/stream ends when its subscriber may no longer read it (e2e)', 
   });
   afterAll(() => t?.close());
 
-  const open = (token: string) => {
-    const feed = { articleIds: [] as string[], ended: false, status: 0, close: () => undefined as unknown };
+  const open = (token: string, lastEventId?: string) => {
+    const feed = { articleIds: [] as string[], types: [] as string[], ended: false, status: 0, close: () => undefined as unknown };
     let buffer = '';
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/events/stream', headers: bearer(token) }, (res) => {
+    const headers = { ...bearer(token), ...(lastEventId ? { 'last-event-id': lastEventId } : {}) };
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/events/stream', headers }, (res) => {
       feed.status = res.statusCode ?? 0;
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -33,7 +34,11 @@ describe('/events/stream ends when its subscriber may no longer read it (e2e)', 
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const data = buffer.slice(0, end).split('\n').find((l) => l.startsWith('data: '));
           buffer = buffer.slice(end + 2);
-          if (data) feed.articleIds.push(JSON.parse(data.slice(6)).articleId);
+          if (data) {
+            const event = JSON.parse(data.slice(6));
+            feed.articleIds.push(event.articleId);
+            feed.types.push(event.type);
+          }
         }
       });
       res.on('end', () => (feed.ended = true));
@@ -99,6 +104,31 @@ describe('/events/stream ends when its subscriber may no longer read it (e2e)', 
       t.http().patch(`/users/${editor.id}`).set(bearer(t.adminToken)).send({ roles: ['editor', 'auditor'] }).expect(200),
     );
     expect(result).toEqual({ ended: false, sawLater: true });
+  });
+
+  it('account events reach admins and auditors only, live and on resume with Last-Event-ID', async () => {
+    const editor = await t.user(['editor']);
+    const publisher = await t.user(['publisher']);
+    const auditor = await t.user(['auditor']);
+    const feeds = { editor: open(editor.token), publisher: open(publisher.token), auditor: open(auditor.token), admin: open(t.adminToken) };
+    await new Promise((r) => setTimeout(r, 300)); // the subscriptions take their starting point
+    const created = await t.http().post('/users').set(bearer(t.adminToken)).send({ username: 'stream.newcomer', password: 'a-long-enough-password', roles: ['reporter'] }).expect(201);
+    const marker = await draft();
+    for (const feed of Object.values(feeds)) expect(await until(() => feed.articleIds.includes(marker))).toBe(true);
+    for (const feed of Object.values(feeds)) feed.close();
+    expect(feeds.auditor.articleIds).toContain(`user-${created.body.id}`);
+    expect(feeds.admin.types).toContain('UserCreated');
+    expect(feeds.editor.types.filter((type) => type.startsWith('User'))).toEqual([]);
+    expect(feeds.publisher.types.filter((type) => type.startsWith('User'))).toEqual([]);
+
+    // Resuming from before the account was created: the same rule.
+    const events = (await t.http().get(`/articles/${marker}/events`).set(bearer(auditor.token)).expect(200)).body;
+    const from = `${0}:${events[0].position - 50 > 0 ? events[0].position - 50 : 0}`;
+    const resumed = { editor: open(editor.token, from), auditor: open(auditor.token, from) };
+    for (const feed of Object.values(resumed)) expect(await until(() => feed.articleIds.includes(marker))).toBe(true);
+    for (const feed of Object.values(resumed)) feed.close();
+    expect(resumed.auditor.articleIds).toContain(`user-${created.body.id}`);
+    expect(resumed.editor.types.filter((type) => type.startsWith('User'))).toEqual([]);
   });
 });
 

@@ -66,8 +66,10 @@ describe('head cache (e2e)', () => {
       await send(as(editor).post(`/articles/${id}/approval`).set('If-Match', `"${at + 1}"`).send({}));
       await send(as(publisher).post(`/articles/${id}/publication`).set('If-Match', `"${at + 2}"`).send({ copyrightNotice: seed.copyrightNotice }));
       await send(as(reporter).patch(`/articles/${id}`).set('If-Match', `"${at + 3}"`).send({ headline: 'Too late' })); // 409
-      await send(as(publisher).post(`/articles/${id}/corrections`).set('If-Match', `"${at + 3}"`).send({ kind: 'correction', note: 'A name was misspelled.', headline: 'Corrected' }));
-      await send(as(publisher).post(`/articles/${id}/withdrawal`).set('If-Match', `"${at + 4}"`).send({ reason: 'Legal advice.' }));
+      const proposal = await send(as(publisher).post(`/articles/${id}/corrections`).set('If-Match', `"${at + 3}"`).send({ kind: 'correction', note: 'A name was misspelled.', headline: 'Corrected' }));
+      await send(as(publisher).post(`/articles/${id}/corrections/${proposal.body.correctionId}/approval`).set('If-Match', `"${at + 4}"`).send()); // its author: 403
+      await send(as(editor).post(`/articles/${id}/corrections/${proposal.body.correctionId}/approval`).set('If-Match', `"${at + 4}"`).send());
+      await send(as(publisher).post(`/articles/${id}/withdrawal`).set('If-Match', `"${at + 5}"`).send({ reason: 'Legal advice.' }));
 
       const db = t.app.get(EventStore).dataSource;
       const rows = {
@@ -89,7 +91,7 @@ describe('head cache (e2e)', () => {
     const off = await deterministicRun('0');
     expect(on.answers).toEqual(off.answers);
     expect(JSON.stringify(on.rows)).toBe(JSON.stringify(off.rows));
-    expect(on.rows.events.length).toBe(13);
+    expect(on.rows.events.length).toBe(14);
     expect(on.hits).toBeGreaterThan(10);
     expect(off.hits).toBe(0);
   });

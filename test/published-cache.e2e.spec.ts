@@ -195,6 +195,22 @@ describe('published cache (e2e)', () => {
     reads.mockRestore();
   }
 
+  it('a withdrawal through A: B stops serving its cached copies, every rendering 410', async () => {
+    const other = (await publishThroughHttp(a, d)).id;
+    for (const path of PATHS(other)) expect((await fetchRaw(b, path)).status).toBe(200);
+    // Served from B's cache now (no database read): the copies a withdrawal must reach.
+    const reads = countReads(b);
+    for (const path of PATHS(other)) expect((await fetchRaw(b, path)).status).toBe(200);
+    expect(reads).not.toHaveBeenCalled();
+    reads.mockRestore();
+    const current = await a.http().get(`/articles/${other}`).set(bearer(d.publisher.token)).expect(200);
+    await a.http().post(`/articles/${other}/withdrawal`).set(bearer(d.publisher.token)).set('If-Match', current.headers.etag).send({ reason: 'legal' }).expect(200);
+    for (const path of PATHS(other)) {
+      expect(await within(NOTIFICATION_DEADLINE_MS, async () => (await fetchRaw(b, path)).status === 410)).toBe(true);
+    }
+    expect((await fetchRaw(b, `/published/${other}?asOf=${encodeURIComponent(new Date(Date.now() - 1000).toISOString())}`)).status).toBe(410);
+  });
+
   it('a write through A is seen by B once the notification arrives', async () => {
     await cachedOnB(await etagOf(a, id));
     const tag = await correct(a, d, id, 'Correction: seen on B too.');

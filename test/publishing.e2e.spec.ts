@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import ninjsSchema from './fixtures/ninjs-schema-2.1.json';
 import seed from './fixtures/seed-article.json';
 import { escapeHtml } from '../src/publishing/html';
+import { escapeXml } from '../src/publishing/atom';
 import { bearer, startApp, TestApp } from './support/test-app';
 import { ArticleInput, desk, Desk, publishThroughHttp } from './support/publish';
 
@@ -284,9 +285,26 @@ describe('publishing: article page, ninjs and Atom (e2e)', () => {
 
     const feed = (await t.http().get('/feeds/published.atom').expect(200)).text;
     expect(atomEntry(feed, id)).toBeUndefined();
+    // An RFC 6721 tombstone tells subscribers that kept the entry to drop it; it carries no text.
+    expect(feed).toContain(`<at:deleted-entry xmlns:at="http://purl.org/atompub/tombstones/1.0" ref="urn:uuid:${id}" when="2025-09-19T08:00:00.000Z"/>`);
+    expect(feed).not.toContain(escapeXml(seed.draft.headline));
     // History stays.
     const history = await t.http().get(`/articles/${id}/history`).set(bearer(d.editor.token)).expect(200);
     expect(history.body.map((e: { type: string }) => e.type).slice(-2)).toEqual(['ArticleCorrected', 'ArticleWithdrawn']);
+  });
+
+  it('withdrawn means withdrawn for the public: ?asOf= before the withdrawal is 410 too; signed-in roles still read every version', async () => {
+    // The article was live, with its correction, on 2025-09-18 at 10:00; it was withdrawn the next day.
+    for (const asOf of ['2025-09-18T03:00:00.000Z', '2025-09-18T10:00:00.000Z', '2025-09-19T09:00:00.000Z']) {
+      const res = await t.http().get(`/published/${id}?asOf=${encodeURIComponent(asOf)}`).expect(410);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ status: 410, code: 'ARTICLE_WITHDRAWN' });
+      expect(JSON.stringify(res.body)).not.toContain(seed.draft.headline);
+    }
+    for (const path of [`/published/${id}`, `/published/${id}/ninjs`, `/news/${id}`]) await t.http().get(path).expect(410);
+    const working = await t.http().get(`/articles/${id}?asOf=${encodeURIComponent('2025-09-18T10:00:00.000Z')}`).set(bearer(d.editor.token)).expect(200);
+    expect(working.body).toMatchObject({ status: 'published', headline: seed.draft.headline });
+    await t.http().get(`/articles/${id}?version=6`).set(bearer(d.reporter.token)).expect(200);
   });
 
   it('404 for what was never published: no such id, a draft, not a UUID', async () => {

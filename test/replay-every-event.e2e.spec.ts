@@ -51,13 +51,23 @@ describe('replay of every event type (e2e)', () => {
     t.clock.advance(120_000);
     expect(await t.app.get(PublicationScheduler).tick()).toBe(1);
     v += 1;
-    for (const kind of ['correction', 'clarification', 'update', 'editors-note']) {
-      v = (await t.http().post(`/articles/${id}/corrections`).set(as(d.publisher.token)).set('If-Match', `"${v}"`).send({ kind, note: `${kind} note`, ...(kind === 'update' ? { body: [{ type: 'paragraph', text: '更新' }] } : {}) }).expect(200)).body.version;
+    for (const kind of ['correction', 'clarification', 'editors-note']) {
+      v = (await t.http().post(`/articles/${id}/corrections`).set(as(d.publisher.token)).set('If-Match', `"${v}"`).send({ kind, note: `${kind} note` }).expect(200)).body.version;
     }
+    // A change of the text is proposed, then approved by someone else; another is proposed and rejected.
+    const update = (await t.http().post(`/articles/${id}/corrections`).set(as(d.publisher.token)).set('If-Match', `"${v}"`).send({ kind: 'update', note: 'update note', body: [{ type: 'paragraph', text: '更新' }] }).expect(202)).body;
+    v = (await t.http().post(`/articles/${id}/corrections/${update.correctionId}/approval`).set(as(d.editor.token)).set('If-Match', `"${update.version}"`).expect(200)).body.version;
+    const wrong = (await t.http().post(`/articles/${id}/corrections`).set(as(d.publisher.token)).set('If-Match', `"${v}"`).send({ kind: 'correction', note: 'wrong note', headline: '錯誤的標題' }).expect(202)).body;
+    v = (await t.http().post(`/articles/${id}/corrections/${wrong.correctionId}/rejection`).set(as(d.editor.token)).set('If-Match', `"${wrong.version}"`).send({ reason: '標題無誤' }).expect(200)).body.version;
+    // A proposal left pending when the article is withdrawn.
+    v = (await t.http().post(`/articles/${id}/corrections`).set(as(d.publisher.token)).set('If-Match', `"${v}"`).send({ kind: 'correction', note: 'pending note', headline: '待批的標題' }).expect(202)).body.version;
     await t.http().post(`/articles/${id}/withdrawal`).set(as(d.publisher.token)).set('If-Match', `"${v}"`).send({ reason: '法律原因' }).expect(200);
     const types = (await t.http().get(`/articles/${id}/events`).set(as(d.editor.token)).expect(200)).body.map((e: { type: string }) => e.type);
     expect(new Set(types)).toEqual(
-      new Set(['ArticleDrafted', 'BylineAdded', 'PhotoCreditAttached', 'ArticleApproved', 'DraftRevised', 'PhotoRemoved', 'BylineRemoved', 'PublicationScheduled', 'PublicationCancelled', 'ArticlePublished', 'ArticleCorrected', 'ArticleWithdrawn']),
+      new Set([
+        'ArticleDrafted', 'BylineAdded', 'PhotoCreditAttached', 'ArticleApproved', 'DraftRevised', 'PhotoRemoved', 'BylineRemoved', 'PublicationScheduled',
+        'PublicationCancelled', 'ArticlePublished', 'ArticleCorrected', 'CorrectionProposed', 'CorrectionApproved', 'CorrectionRejected', 'ArticleWithdrawn',
+      ]),
     );
   });
   afterAll(() => t?.close());

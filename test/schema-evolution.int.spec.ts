@@ -83,3 +83,34 @@ describe('event schema evolution', () => {
     expect(res).toEqual([{ type: 'ArticleApproved', schema_version: 1 }]);
   });
 });
+
+/**
+ * The four-eyes rule reads fields of the article's state that rows written before issue #16 lack (`contentAuthors`,
+ * `pendingCorrection`). Such a working-state row is not used as the command's snapshot: the stream is folded from the
+ * log instead, so the rule judges the whole history and nothing fails on the missing field.
+ */
+describe('a working-state row written before the four-eyes fields existed', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // No head cache: every command reads the row.
+    t = await startApp({ NEWSROOM_HEAD_CACHE_ENTRIES: '0' });
+  });
+  afterAll(() => t?.close());
+
+  it('is folded again from the log: the drafter is refused (403), another editor approves', async () => {
+    const drafter = await t.user(['editor']);
+    const reporter = await t.user(['reporter']);
+    const other = await t.user(['editor']);
+    const { body } = await t.http().post('/articles').set(bearer(drafter.token)).send(seed.draft).expect(201);
+    await t.http().post(`/articles/${body.id}/bylines`).set(bearer(reporter.token)).send(seed.bylines[0]).expect(201);
+    const db = t.app.get(DataSource);
+    await db.query(`UPDATE article_view SET state = state - 'contentAuthors' - 'pendingCorrection' WHERE id = $1`, [body.id]);
+    const refused = await t.http().post(`/articles/${body.id}/approval`).set(bearer(drafter.token)).set('If-Match', '"2"').send({});
+    expect([refused.status, refused.body.code ?? refused.body.detail]).toEqual([403, expect.stringMatching(/FOUR_EYES|four-eyes/)]);
+    await t.http().post(`/articles/${body.id}/approval`).set(bearer(other.token)).set('If-Match', '"2"').send({}).expect(200);
+    const [{ state }] = await db.query(`SELECT state FROM article_view WHERE id = $1`, [body.id]);
+    expect(state.contentAuthors.map((a: { id: string }) => a.id)).toEqual([drafter.id, reporter.id]);
+  });
+});
+

@@ -49,20 +49,23 @@ describe('audit trail and time travel (e2e)', () => {
     await t.http().post(`/articles/${id}/publication`).set(bearer(publisher.token)).set('If-Match', '"6"').send({ copyrightNotice: seed.copyrightNotice }).expect(200);
     await record();
     at();
-    await t.http().post(`/articles/${id}/corrections`).set(bearer(publisher.token)).set('If-Match', '"7"').send({ kind: 'correction', note: '更正:標題有誤', headline: seed.draft.headline }).expect(200);
+    const proposal = await t.http().post(`/articles/${id}/corrections`).set(bearer(publisher.token)).set('If-Match', '"7"').send({ kind: 'correction', note: '更正:標題有誤', headline: seed.draft.headline }).expect(202);
+    await record();
+    at();
+    await t.http().post(`/articles/${id}/corrections/${proposal.body.correctionId}/approval`).set(bearer(editor.token)).set('If-Match', '"8"').expect(200);
     await record();
     t.clock.set(null);
   });
   afterAll(() => t?.close());
 
   it('?version=N equals the state the N-th command left, for every N', async () => {
-    expect([...seen.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect([...seen.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     for (const [version, state] of seen) {
       const res = await t.http().get(`/articles/${id}?version=${version}`).set(bearer(editor.token)).expect(200);
       expect(res.body).toEqual(state);
       expect(res.headers.etag).toBe(`"${version}"`);
     }
-    await t.http().get(`/articles/${id}?version=9`).set(bearer(editor.token)).expect(404);
+    await t.http().get(`/articles/${id}?version=10`).set(bearer(editor.token)).expect(404);
     await t.http().get(`/articles/${id}?version=0`).set(bearer(editor.token)).expect(400);
   });
 
@@ -73,14 +76,16 @@ describe('audit trail and time travel (e2e)', () => {
     await t.http().get(`/articles/${id}?asOf=yesterday`).set(bearer(editor.token)).expect(400);
   });
 
-  it('/published?asOf= shows what readers saw: before publication 404, after it the published text, after the correction the corrected one', async () => {
+  it('/published?asOf= shows what readers saw: before publication 404, after it the published text, while a correction is only proposed the same, after its approval the corrected one', async () => {
     await t.http().get(`/published/${id}?asOf=${encodeURIComponent(times.get(6)!)}`).expect(404);
     const before = await t.http().get(`/published/${id}?asOf=${encodeURIComponent(times.get(7)!)}`).expect(200);
     expect(before.body.headline).toBe(`${seed.draft.headline}(更新)`);
     expect(before.body.corrections).toEqual([]);
-    const after = await t.http().get(`/published/${id}?asOf=${encodeURIComponent(times.get(8)!)}`).expect(200);
+    const proposed = await t.http().get(`/published/${id}?asOf=${encodeURIComponent(times.get(8)!)}`).expect(200);
+    expect(proposed.body).toEqual(before.body);
+    const after = await t.http().get(`/published/${id}?asOf=${encodeURIComponent(times.get(9)!)}`).expect(200);
     expect(after.body.headline).toBe(seed.draft.headline);
-    expect(after.body.corrections).toEqual([{ kind: 'correction', note: '更正:標題有誤', at: times.get(8) }]);
+    expect(after.body.corrections).toEqual([{ kind: 'correction', note: '更正:標題有誤', at: times.get(9) }]);
     const now = await t.http().get(`/published/${id}`).expect(200);
     expect(now.body).toEqual(after.body);
   });
@@ -98,6 +103,8 @@ describe('audit trail and time travel (e2e)', () => {
     expect(history[5].changes).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'approval', op: 'set', from: null })]));
     expect(history[6].changes).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'publication', to: expect.objectContaining({ copyrightNotice: { ...seed.copyrightNotice, usageTerms: null } }) })]));
     expect(history[7].summary).toContain('更正:標題有誤');
+    expect(history[7].changes).toContainEqual({ field: 'pendingCorrection.headline', op: 'set', from: `${seed.draft.headline}(更新)`, to: seed.draft.headline });
+    expect(history[8].changes).toContainEqual({ field: 'headline', op: 'set', from: `${seed.draft.headline}(更新)`, to: seed.draft.headline });
   });
 
   it('/diff gives the field-level difference between any two versions', async () => {
@@ -112,8 +119,9 @@ describe('audit trail and time travel (e2e)', () => {
     const res = await t.http().get(`/audit?articleId=${id}`).set(bearer(editor.token)).set('Accept', 'application/x-ndjson').expect(200);
     expect(res.headers['content-type']).toContain('application/x-ndjson');
     const lines = res.text.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.version)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
-    expect(lines[0]).toMatchObject({ articleId: id, type: 'ArticleCorrected', actor: { username: publisher.username } });
+    expect(lines.map((l) => l.version)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    expect(lines[0]).toMatchObject({ articleId: id, type: 'CorrectionApproved', actor: { username: editor.username } });
+    expect(lines[1]).toMatchObject({ articleId: id, type: 'CorrectionProposed', actor: { username: publisher.username } });
   });
 
   it('streams new events over SSE and resumes from Last-Event-ID without loss', async () => {

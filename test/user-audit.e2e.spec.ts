@@ -61,4 +61,29 @@ describe('user management in the audit trail (e2e)', () => {
     expect(await rebuildThroughApi(t, 'audit')).toMatchObject({ status: 'succeeded', identical: true });
     expect(await rebuildThroughApi(t, 'articles')).toMatchObject({ status: 'succeeded', identical: true });
   });
+
+  it('account events are for admins and auditors: editors and publishers never see them, filtered, unfiltered or exported', async () => {
+    await t.http().post('/users').set(bearer(t.adminToken)).send({ username: 'hidden.account', password: 'a-long-enough-password', roles: ['publisher'] }).expect(201);
+    const editor = (await t.user(['editor'])).token;
+    const publisher = (await t.user(['publisher'])).token;
+    const isUserEntry = (e: { streamId: string; type: string }) => e.streamId.startsWith('user-') || e.type.startsWith('User');
+    for (const token of [editor, publisher]) {
+      for (const type of ['UserCreated', 'UserRolesChanged', 'UserDisabled', 'UserEnabled', 'UserPasswordChanged']) {
+        expect((await t.http().get(`/audit?type=${type}`).set(bearer(token)).expect(200)).body.items).toEqual([]);
+      }
+      const all = await t.http().get('/audit?limit=500').set(bearer(token)).expect(200);
+      expect(all.body.items.filter(isUserEntry)).toEqual([]);
+      expect(JSON.stringify(all.body)).not.toContain('hidden.account');
+      const exported = await t.http().get('/audit?type=UserCreated').set(bearer(token)).set('Accept', 'application/x-ndjson').expect(200);
+      expect(exported.text).toBe('');
+      const everything = await t.http().get('/audit').set(bearer(token)).set('Accept', 'application/x-ndjson').expect(200);
+      expect(everything.text).not.toContain('hidden.account');
+    }
+    for (const token of [auditor, t.adminToken]) {
+      const created = await t.http().get('/audit?type=UserCreated').set(bearer(token)).expect(200);
+      expect(created.body.items.map((e: { summary: string }) => e.summary)).toContainEqual(expect.stringContaining('hidden.account'));
+      const exported = await t.http().get('/audit?type=UserCreated').set(bearer(token)).set('Accept', 'application/x-ndjson').expect(200);
+      expect(exported.text).toContain('hidden.account');
+    }
+  });
 });

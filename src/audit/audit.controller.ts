@@ -6,7 +6,9 @@ import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class
 import { BadCursor } from '../common/cursor';
 import { AuditTrailQueries } from '../read-models/audit-trail/audit-trail.queries';
 import { Verifier } from './verifier.service';
-import { CAN, Roles } from '../auth/roles';
+import { CAN, Roles, seesUserEvents } from '../auth/roles';
+import type { User } from '../auth/users.service';
+import { CurrentUser } from '../auth/auth.guard';
 import { problem } from '../common/problem.filter';
 import { IsTime } from '../common/validation';
 
@@ -71,7 +73,9 @@ export class AuditController {
   @Get()
   @Roles(...CAN.audit)
   @ApiOperation({ summary: 'The global audit trail, newest first; Accept: application/x-ndjson exports every match as a stream' })
-  async list(@Query() q: AuditQuery, @Headers('accept') accept?: string) {
+  async list(@Query() q: AuditQuery, @CurrentUser() user: User, @Headers('accept') accept?: string) {
+    // Account events name every user and their roles: only those who manage or audit users see them.
+    q = { ...q, ...(seesUserEvents(user.roles) ? {} : { articlesOnly: true }) };
     try {
       if (accept?.includes('application/x-ndjson')) {
         await this.queries.audit({ ...q, limit: 1 }); // reject a bad cursor before the stream starts
@@ -85,7 +89,7 @@ export class AuditController {
   }
 
   /** Page by page through the filter, one JSON line per entry: memory stays flat however long the trail. */
-  private async *export(q: AuditQuery): AsyncGenerator<string> {
+  private async *export(q: AuditQuery & { articlesOnly?: boolean }): AsyncGenerator<string> {
     let cursor = q.cursor;
     do {
       const page = await this.queries.audit({ ...q, cursor, limit: 500 });

@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
 import { AccessClaims, admits, AuthenticatedRequest } from '../auth/auth.guard';
-import { CAN, Roles } from '../auth/roles';
+import { CAN, Roles, seesUserEvents } from '../auth/roles';
+import { isArticleStream } from '../articles/domain/article-stream';
 import { UsersService } from '../auth/users.service';
 import { problem } from '../common/problem.filter';
 import { EventStore } from '../event-store/event-store.service';
@@ -54,8 +55,15 @@ export class EventStreamController implements BeforeApplicationShutdown {
           const events = await this.store.readAll(this.store.dataSource.manager, cursor, 200);
           // The guard admitted the subscriber once; the feed ends as soon as the token or the user would be refused.
           // Checked after the read: an event committed after a user was disabled is never sent to them.
-          if (!(await this.stillAdmitted(user?.id, claims))) return subscriber.complete();
+          const roles = await this.stillAdmitted(user?.id, claims);
+          if (!roles) return subscriber.complete();
+          // Account events only for those who manage or audit users (judged on the roles they hold now).
+          const userEvents = seesUserEvents(roles);
           for (const e of events) {
+            if (!userEvents && !isArticleStream(e.streamId)) {
+              cursor = { transactionId: e.transactionId, position: e.position };
+              continue;
+            }
             subscriber.next({
               id: `${e.transactionId}:${e.position}`,
               type: e.type,
@@ -90,9 +98,12 @@ export class EventStreamController implements BeforeApplicationShutdown {
     for (const end of this.feeds) end();
   }
 
-  /** What AuthGuard checks, again: the token still admits an enabled user, who still has a role that may read events. */
-  private async stillAdmitted(userId: string | undefined, claims: AccessClaims): Promise<boolean> {
+  /**
+   * What AuthGuard checks, again: the token still admits an enabled user, who still has a role that may read events.
+   * Their roles now when admitted, else null.
+   */
+  private async stillAdmitted(userId: string | undefined, claims: AccessClaims): Promise<readonly string[] | null> {
     const user = userId ? await this.users.find(userId) : null;
-    return admits(user, claims, Date.now()) && CAN.audit.some((role) => user.roles.includes(role));
+    return admits(user, claims, Date.now()) && CAN.audit.some((role) => user.roles.includes(role)) ? user.roles : null;
   }
 }

@@ -133,6 +133,13 @@ describe('renderAtomFeed', () => {
     expect(xml).toContain('<updated>2025-09-18T10:00:00.000Z</updated>');
   });
 
+  it('a withdrawn article is an RFC 6721 tombstone with its id and time, no text, and moves the feed updated', () => {
+    const xml = renderAtomFeed([doc({})], { baseUrl: 'http://localhost', now: '2025-01-01T00:00:00.000Z', withdrawn: [{ id: 'gone-1', when: '2025-09-19T08:00:00.000Z' }] });
+    expect(xml).toContain('<at:deleted-entry xmlns:at="http://purl.org/atompub/tombstones/1.0" ref="urn:uuid:gone-1" when="2025-09-19T08:00:00.000Z"/>');
+    expect(/<feed[^>]*>[\s\S]*?<updated>([^<]+)<\/updated>/.exec(xml)![1]).toBe('2025-09-19T08:00:00.000Z');
+    expect(renderAtomFeed([doc({})], { baseUrl: 'http://localhost', now: '2025-01-01T00:00:00.000Z' })).not.toContain('deleted-entry');
+  });
+
   it('an empty feed is updated now', () => {
     const xml = renderAtomFeed([], { baseUrl: 'http://localhost', now: '2025-01-01T00:00:00.000Z' });
     expect(xml).toContain('<updated>2025-01-01T00:00:00.000Z</updated>');

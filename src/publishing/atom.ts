@@ -1,10 +1,15 @@
+import type { FeedTombstone } from '../read-models/published-article/published-article.queries';
 import type { PublishedArticle } from '../read-models/published-article/published-article';
 import { renderBlocks } from './html';
 
 /**
  * The Atom feed (RFC 4287) of published articles. Pure. Entries keep the order given (newest change first);
- * `updated` is the article's updatedAt, so a correction moves it.
+ * `updated` is the article's updatedAt, so a correction moves it. A withdrawn article is no entry: it is an RFC 6721
+ * tombstone (`at:deleted-entry` with the entry's id and the withdrawal time, no text), so a reader or aggregator
+ * that kept the entry removes it, as the article's own URLs answer 410.
  */
+
+const TOMBSTONES_NS = 'http://purl.org/atompub/tombstones/1.0';
 
 /** Characters XML 1.0 does not allow at all, even escaped: dropped. */
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -21,6 +26,8 @@ export interface AtomOptions {
   /** The feed's `updated` when it has no entries. */
   now: string;
   title?: string;
+  /** Articles withdrawn among the latest changes. */
+  withdrawn?: readonly FeedTombstone[];
 }
 
 function entry(doc: PublishedArticle, base: string): string {
@@ -47,9 +54,14 @@ function entry(doc: PublishedArticle, base: string): string {
     .join('\n');
 }
 
+// The namespace is declared on each tombstone, so the feed element reads the same with or without them.
+const tombstone = (t: FeedTombstone) => `  <at:deleted-entry xmlns:at="${TOMBSTONES_NS}" ref="urn:uuid:${escapeXml(t.id)}" when="${escapeXml(t.when)}"/>`;
+
 export function renderAtomFeed(docs: readonly PublishedArticle[], opts: AtomOptions): string {
   const base = opts.baseUrl.replace(/\/+$/, '');
-  const updated = docs.reduce((latest, d) => (Date.parse(d.updatedAt) > Date.parse(latest) ? d.updatedAt : latest), docs[0]?.updatedAt ?? opts.now);
+  const withdrawn = opts.withdrawn ?? [];
+  const times = [...docs.map((d) => d.updatedAt), ...withdrawn.map((t) => t.when)];
+  const updated = times.reduce((latest, time) => (Date.parse(time) > Date.parse(latest) ? time : latest), times[0] ?? opts.now);
   return `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
   <id>${escapeXml(`${base}/feeds/published.atom`)}</id>
@@ -58,7 +70,7 @@ export function renderAtomFeed(docs: readonly PublishedArticle[], opts: AtomOpti
   <link rel="self" type="application/atom+xml" href="${escapeXml(`${base}/feeds/published.atom`)}"/>
   <author><name>Masthead</name></author>
   <generator>Masthead</generator>
-${docs.map((d) => entry(d, base)).join('\n')}
+${[...docs.map((d) => entry(d, base)), ...withdrawn.map(tombstone)].join('\n')}
 </feed>
 `;
 }

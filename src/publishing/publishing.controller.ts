@@ -95,10 +95,10 @@ export class PublishingController {
   @Get('feeds/published.atom')
   @Public()
   @ApiProduces('application/atom+xml')
-  @ApiOperation({ summary: `Atom feed of the latest ${FEED_SIZE} published articles` })
+  @ApiOperation({ summary: `Atom feed of the latest ${FEED_SIZE} changes readers see; a withdrawn article is an RFC 6721 tombstone` })
   async feed(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const docs = await this.queries.latestPublished(FEED_SIZE);
-    const xml = renderAtomFeed(docs, { baseUrl: baseUrlOf(request), now: this.clock.now() });
+    const { live, withdrawn } = await this.queries.latest(FEED_SIZE);
+    const xml = renderAtomFeed(live, { baseUrl: baseUrlOf(request), now: this.clock.now(), withdrawn });
     const tag = `"${createHash('sha256').update(xml).digest('base64url').slice(0, 27)}"`;
     reply.header('ETag', tag).header('Cache-Control', 'public, max-age=60');
     if (noneMatch(request, tag)) return reply.status(304).send();

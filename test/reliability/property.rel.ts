@@ -1,10 +1,13 @@
 /**
  * Property-based (fast-check): random command sequences, with random actors and a moving clock,
  * 1. against the pure decider (decide + evolve): the workflow invariants hold after every step: a publication
- *    rests on an approval of exactly the published content by someone other than its last editor; a withdrawn
- *    article never changes; versions are dense; decide only ever refuses with a DomainError.
- *    Negative controls: three deliberately broken deciders (four-eyes skipped, publish without approval, a
- *    withdrawn article corrected) must each be caught, with a shrunk counterexample.
+ *    rests on an approval of exactly the published content by someone who made none of its content changes (four
+ *    eyes over every change); the text of a live article changes only through a correction proposed by one person
+ *    and approved by another; a withdrawn article never changes; versions are dense; decide only ever refuses with
+ *    a DomainError.
+ *    Negative controls: five deliberately broken deciders (four-eyes skipped, four eyes on the latest change only,
+ *    a correction made live in one step, publish without approval, a withdrawn article corrected) must each be
+ *    caught, with a shrunk counterexample.
  * 2. against the HTTP API (in-process app, a small number of runs): no sequence yields a 5xx, the stream stays
  *    gap-free, article_view matches the log, every refused request stored nothing, and the log keeps the
  *    invariants. Negative control: a false property ("no sequence publishes") must be refuted and fast-check must
@@ -27,7 +30,29 @@ const ACTORS: Actor[] = [
   { id: '10000000-0000-4000-8000-000000000001', username: 'reporter-a', roles: ['reporter'] },
   { id: '10000000-0000-4000-8000-000000000002', username: 'editor-b', roles: ['editor'] },
   { id: '10000000-0000-4000-8000-000000000003', username: 'publisher-c', roles: ['publisher'] },
+  { id: '10000000-0000-4000-8000-000000000004', username: 'reporter-d', roles: ['reporter'] },
+  { id: '10000000-0000-4000-8000-000000000005', username: 'editor-e', roles: ['editor'] },
 ];
+/**
+ * Who usually issues each command (indexes into ACTORS). With four eyes over every change, content changes by
+ * anyone would soon leave no one allowed to approve; so mostly the desk's roles act, sometimes anyone does (the
+ * decider does not check roles: that is how the four-eyes cases arise).
+ */
+const USUAL: Record<Gen['kind'], number[]> = {
+  revise: [0, 3],
+  byline: [0, 3],
+  removeByline: [0, 3],
+  photo: [0, 3],
+  removePhoto: [0, 3],
+  approve: [1, 4, 2],
+  publish: [2],
+  cancel: [2],
+  publishScheduled: [2],
+  correct: [2, 1],
+  approveCorrection: [1, 4, 2],
+  rejectCorrection: [1, 2],
+  withdraw: [2],
+};
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
 // ---------- generators --------------------------------------------------------------------------------------
@@ -58,6 +83,8 @@ type Gen =
   | { kind: 'cancel' }
   | { kind: 'publishScheduled' }
   | { kind: 'correct'; note: string; headline: string | null }
+  | { kind: 'approveCorrection'; known: boolean }
+  | { kind: 'rejectCorrection'; known: boolean }
   | { kind: 'withdraw'; reason: string };
 
 const genCommand: fc.Arbitrary<Gen> = fc.oneof(
@@ -70,12 +97,21 @@ const genCommand: fc.Arbitrary<Gen> = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(notice, fc.constantFrom('now' as const, 'past' as const, 'future' as const)).map(([n, schedule]) => ({ kind: 'publish' as const, holder: n.holder, text: n.text, schedule })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'cancel' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'publishScheduled' as const }) },
-  { weight: 2, arbitrary: fc.tuple(text, fc.option(text, { nil: null })).map(([note, headline]) => ({ kind: 'correct' as const, note, headline })) },
+  { weight: 3, arbitrary: fc.tuple(text, fc.option(text, { nil: null })).map(([note, headline]) => ({ kind: 'correct' as const, note, headline })) },
+  { weight: 3, arbitrary: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }).map((known) => ({ kind: 'approveCorrection' as const, known })) },
+  { weight: 1, arbitrary: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }).map((known) => ({ kind: 'rejectCorrection' as const, known })) },
   { weight: 2, arbitrary: text.map((reason) => ({ kind: 'withdraw' as const, reason })) },
 );
-const step = fc.record({ actor: fc.nat(ACTORS.length - 1), command: genCommand, advanceMs: fc.nat(2 * 3600_000) });
-const steps = fc.array(step, { minLength: 1, maxLength: 25 });
-type Step = { actor: number; command: Gen; advanceMs: number };
+const step = fc.record({
+  actor: fc.nat(ACTORS.length - 1),
+  usual: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+  command: genCommand,
+  advanceMs: fc.nat(2 * 3600_000),
+});
+// Long enough that a story is often drafted, approved, published, corrected and withdrawn in one sequence.
+const steps = fc.array(step, { minLength: 1, maxLength: 40, size: 'medium' });
+type Step = { actor: number; usual: boolean; command: Gen; advanceMs: number };
+const actorOf = (s: Step) => ACTORS[s.usual ? USUAL[s.command.kind][s.actor % USUAL[s.command.kind].length] : s.actor];
 
 function toCommand(g: Gen, state: Article | null, now: number, n: number): ArticleCommand {
   switch (g.kind) {
@@ -104,7 +140,11 @@ function toCommand(g: Gen, state: Article | null, now: number, n: number): Artic
     case 'publishScheduled':
       return { type: 'PublishScheduledArticle', data: {} };
     case 'correct':
-      return { type: 'CorrectArticle', data: { kind: 'correction', note: g.note, headline: g.headline, body: null } };
+      return { type: 'CorrectArticle', data: { correctionId: `correction-${n}`, kind: 'correction', note: g.note, headline: g.headline, body: null } };
+    case 'approveCorrection':
+      return { type: 'ApproveCorrection', data: { correctionId: g.known ? (state?.pendingCorrection?.id ?? 'none-pending') : 'no-such-correction' } };
+    case 'rejectCorrection':
+      return { type: 'RejectCorrection', data: { correctionId: g.known ? (state?.pendingCorrection?.id ?? 'none-pending') : 'no-such-correction', reason: null } };
     case 'withdraw':
       return { type: 'WithdrawArticle', data: { reason: g.reason } };
   }
@@ -132,7 +172,7 @@ function runSequence(sequence: Step[], decider: Decider): { log: RecordedArticle
   apply(decider(draft, null, { now: new Date(now).toISOString(), actor: ACTORS[0] }), ACTORS[0]);
   sequence.forEach((s, n) => {
     now += s.advanceMs;
-    const actor = ACTORS[s.actor];
+    const actor = actorOf(s);
     const before = state!;
     const frozen = JSON.stringify(before);
     const command = toCommand(s.command, before, now, n);
@@ -161,9 +201,27 @@ const skipFourEyes: Decider = (command, state, ctx) => {
   try {
     return decide(command, state, ctx);
   } catch (err) {
-    if (err instanceof DomainError && err.code === 'FOUR_EYES' && state) return [{ type: 'ArticleApproved', data: { approvedVersion: state.version, note: null } }];
+    if (err instanceof DomainError && err.code === 'FOUR_EYES' && state) {
+      if (command.type === 'ApproveCorrection') return [{ type: 'CorrectionApproved', data: command.data }];
+      return [{ type: 'ArticleApproved', data: { approvedVersion: state.version, note: null } }];
+    }
     throw err;
   }
+};
+/** The rule before issue #16: only the author of the latest content change is refused. */
+const lastEditorOnly: Decider = (command, state, ctx) => {
+  if (command.type === 'ApproveArticle' && state && state.status === 'draft') {
+    return decide(command, { ...state, contentAuthors: state.contentAuthors.filter((a) => a.id === state.lastEditor.id) }, ctx);
+  }
+  return decide(command, state, ctx);
+};
+/** The correction before issue #16: a new headline live at once. */
+const oneStepCorrection: Decider = (command, state, ctx) => {
+  if (command.type === 'CorrectArticle' && state?.status === 'published' && command.data.headline !== null && command.data.headline.trim() !== '') {
+    const { kind, note, headline, body } = command.data;
+    return [{ type: 'ArticleCorrected', data: { kind, note, headline, body } }];
+  }
+  return decide(command, state, ctx);
 };
 const publishDrafts: Decider = (command, state, ctx) => {
   if (command.type === 'PublishArticle' && state?.status === 'draft') {
@@ -200,11 +258,15 @@ describe('property-based: the pure decider', () => {
     );
     Object.assign(figures, { 'decider sequences': sequences, 'decider commands': commands, 'decider events': events, 'decider refusals': refused });
     // The generator reaches the whole workflow, so the invariants are not vacuous.
-    for (const type of ['ArticleApproved', 'ArticlePublished', 'PublicationScheduled', 'ArticleCorrected', 'ArticleWithdrawn']) expect(reached).toContain(type);
+    for (const type of ['ArticleApproved', 'ArticlePublished', 'PublicationScheduled', 'ArticleCorrected', 'CorrectionProposed', 'CorrectionApproved', 'CorrectionRejected', 'ArticleWithdrawn']) {
+      expect(reached).toContain(type);
+    }
   });
 
   it.each([
     ['four-eyes skipped', skipFourEyes, /four eyes broken/],
+    ['four eyes on the latest change only', lastEditorOnly, /four eyes broken/],
+    ['a correction live in one step', oneStepCorrection, /four eyes broken/],
     ['publication without approval', publishDrafts, /without any approval|content changed after the approval/],
     ['a withdrawn article corrected', correctWithdrawn, /withdraw/],
   ] as const)('negative control: a decider with %s is caught and shrunk', (name, broken, message) => {
@@ -225,7 +287,7 @@ describe('property-based: the pure decider', () => {
 
 // ---------- against the HTTP API ----------------------------------------------------------------------------
 
-type HttpOp = 'revise' | 'byline' | 'removeByline' | 'photo' | 'removePhoto' | 'approve' | 'publish' | 'cancel' | 'correct' | 'withdraw';
+type HttpOp = 'revise' | 'byline' | 'removeByline' | 'photo' | 'removePhoto' | 'approve' | 'publish' | 'cancel' | 'correct' | 'approveCorrection' | 'rejectCorrection' | 'withdraw';
 type HttpStep = { op: HttpOp; who: number; fit: boolean; ifMatch: 'current' | 'stale' | 'missing' | 'garbage'; value: string; future: boolean };
 
 /** users[]: 0, 1 reporters; 2 editor; 3 publisher; 4 editor and reporter (who can break four-eyes on themself). */
@@ -239,6 +301,8 @@ const FITTING: Record<HttpOp, number[]> = {
   publish: [3],
   cancel: [3],
   correct: [3],
+  approveCorrection: [2, 3, 4],
+  rejectCorrection: [2, 3, 4],
   withdraw: [3],
 };
 const userFor = (s: HttpStep) => (s.fit ? FITTING[s.op][s.who % FITTING[s.op].length] : s.who % 5);
@@ -246,7 +310,7 @@ const userFor = (s: HttpStep) => (s.fit ? FITTING[s.op][s.who % FITTING[s.op].le
 const httpStep: fc.Arbitrary<HttpStep> = fc.record({
   op: fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom<HttpOp>('byline', 'approve', 'publish') },
-    { weight: 2, arbitrary: fc.constantFrom<HttpOp>('revise', 'removeByline', 'photo', 'removePhoto', 'cancel', 'correct', 'withdraw') },
+    { weight: 2, arbitrary: fc.constantFrom<HttpOp>('revise', 'removeByline', 'photo', 'removePhoto', 'cancel', 'correct', 'approveCorrection', 'rejectCorrection', 'withdraw') },
   ),
   who: fc.nat(4),
   // Mostly someone whose role allows the command (so the workflow gets somewhere), sometimes anyone (403s).
@@ -312,6 +376,7 @@ describe('property-based: the HTTP API', () => {
       const token = users[userFor(s)].token;
       const bylineId = current.body.bylines?.[n % Math.max(1, current.body.bylines.length)]?.id ?? randomUUID();
       const photoId = current.body.photos?.[0]?.id ?? randomUUID();
+      const correctionId = current.body.pendingCorrection?.id ?? randomUUID();
       const res =
         s.op === 'revise'
           ? await send('patch', `/articles/${id}`, token, headers, n % 2 ? { summary: s.value } : { headline: s.value })
@@ -333,8 +398,12 @@ describe('property-based: the HTTP API', () => {
                       : s.op === 'cancel'
                         ? await send('delete', `/articles/${id}/publication`, token, headers)
                         : s.op === 'correct'
-                          ? await send('post', `/articles/${id}/corrections`, token, headers, { kind: 'correction', note: s.value })
-                          : await send('post', `/articles/${id}/withdrawal`, token, headers, { reason: s.value });
+                          ? await send('post', `/articles/${id}/corrections`, token, headers, { kind: 'correction', note: s.value, ...(n % 2 ? { headline: s.value || 'Corrected' } : {}) })
+                          : s.op === 'approveCorrection'
+                            ? await send('post', `/articles/${id}/corrections/${correctionId}/approval`, token, headers)
+                            : s.op === 'rejectCorrection'
+                              ? await send('post', `/articles/${id}/corrections/${correctionId}/rejection`, token, headers, {})
+                              : await send('post', `/articles/${id}/withdrawal`, token, headers, { reason: s.value });
       if (res.status >= 500) serverErrors.push(`step ${n} ${s.op}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
       if (res.status >= 400) refusedIds.push(headers['x-request-id']);
     }

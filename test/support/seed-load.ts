@@ -38,7 +38,12 @@ export async function seedWorkflows(t: TestApp, articles: number, revisionsPerAr
     await run(id, { type: 'ApproveArticle', data: { note: null } }, editor);
     if (i % 2 === 0) {
       await run(id, { type: 'PublishArticle', data: { copyrightNotice: { ...seed.copyrightNotice, usageTerms: null }, publishAt: null } }, publisher);
-      if (i % 4 === 0) await run(id, { type: 'CorrectArticle', data: { kind: 'correction', note: `fixed ${i}`, headline: `${seed.draft.headline} (corrected)`, body: null } }, publisher);
+      if (i % 4 === 0) {
+        // A new headline is proposed by one person and goes live on another's approval.
+        const correctionId = randomUUID();
+        await run(id, { type: 'CorrectArticle', data: { correctionId, kind: 'correction', note: `fixed ${i}`, headline: `${seed.draft.headline} (corrected)`, body: null } }, publisher);
+        await run(id, { type: 'ApproveCorrection', data: { correctionId } }, editor);
+      }
       if (i % 8 === 0) await run(id, { type: 'WithdrawArticle', data: { reason: 'legal' } }, publisher);
     }
   }

@@ -18,7 +18,7 @@ export interface CommandResult {
   articleId: string;
   version: number;
   status: ArticleStatus;
-  /** The byline or photo the command created, when it created one. */
+  /** The byline, photo or correction proposal the command created, when it created one. */
   subjectId?: string;
   publishedAt?: string | null;
   /** True when this is the stored answer to an earlier request with the same Idempotency-Key. */

@@ -1,6 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import type { EntityManager } from 'typeorm';
-import { Article, fold } from '../domain/article';
+import { Article, ArticleEvent, fold, hasCurrentShape } from '../domain/article';
 import { decide } from '../domain/article.decide';
 import { articleStreamId, toRecorded } from '../domain/article-stream';
 import { EventStore } from '../../event-store/event-store.service';
@@ -88,7 +88,7 @@ export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArti
             articleId,
             version: after.version,
             status: after.status,
-            ...subjectOf(command),
+            ...subjectOf(command, decided),
             ...(after.publication ? { publishedAt: after.publication.at } : {}),
           };
           if (envelope.idempotency) await this.idempotency.complete(manager, envelope.actor.id, envelope.idempotency.key, result);
@@ -127,19 +127,23 @@ export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArti
    * The article as of its stream head. The working-state row is written in the same transaction as every append,
    * so when its version equals the ledger's it is the fold of the stream and serves as a snapshot (a command on a
    * 10,000-event article does not read 10,000 events); otherwise (a rebuild in progress, an event appended
-   * outside this service) the stream is folded from the log.
+   * outside this service, a row an earlier version of evolve wrote without a field the rules now read) the stream
+   * is folded from the log.
    */
   private async load(manager: EntityManager, articleId: string): Promise<{ state: Article | null; head: StreamHead }> {
     const streamId = articleStreamId(articleId);
     const { head, snapshot } = await this.store.headWithSnapshot<Article>(manager, streamId, this.readModels.snapshot(articleId));
-    if (head.version === 0 || snapshot) return { state: snapshot, head };
+    if (head.version === 0 || (snapshot && hasCurrentShape(snapshot))) return { state: snapshot, head };
     const { events, head: read } = await this.store.readStream(manager, streamId);
     return { state: fold(events.map(toRecorded)), head: read };
   }
 }
 
-function subjectOf(command: ExecuteArticleCommand['command']): { subjectId?: string } {
+function subjectOf(command: ExecuteArticleCommand['command'], decided: ArticleEvent[]): { subjectId?: string } {
   if (command.type === 'AddByline') return { subjectId: command.data.bylineId };
   if (command.type === 'AttachPhotoCredit') return { subjectId: command.data.photoId };
+  // A correction names its proposal only when it became one (a notes-only correction is live at once).
+  const proposed = decided.find((e) => e.type === 'CorrectionProposed');
+  if (proposed?.type === 'CorrectionProposed') return { subjectId: proposed.data.correctionId };
   return {};
 }

@@ -125,6 +125,36 @@ describe('diffArticles', () => {
     ]);
   });
 
+  it('a proposed correction shows what it would change; its approval shows the text changing; a rejection the proposal removed', () => {
+    const live = v(8);
+    const newBody: Block[] = [{ type: 'paragraph', text: '更正後的第一段。' }, ...body.slice(1)];
+    const proposed = next(live, { type: 'CorrectionProposed', data: { correctionId: 'c-1', kind: 'correction', note: 'Correction: the date.', headline: 'New', body: newBody }, actor: pat, at: at('10:30') });
+    const outline = { id: 'c-1', kind: 'correction', note: 'Correction: the date.', by: { id: pat.id, username: 'pat' } };
+    expect(diffArticles(live, proposed)).toStrictEqual([
+      { field: 'pendingCorrection', op: 'added', value: outline },
+      { field: 'pendingCorrection.headline', op: 'set', from: newHeadline, to: 'New' },
+      { field: 'pendingCorrection.body[0]', op: 'set', from: body[0], to: newBody[0] },
+    ]);
+    const approvedCorrection = next(proposed, { type: 'CorrectionApproved', data: { correctionId: 'c-1' }, actor: bob, at: at('10:40') });
+    expect(diffArticles(proposed, approvedCorrection)).toStrictEqual([
+      { field: 'headline', op: 'set', from: newHeadline, to: 'New' },
+      { field: 'body[0]', op: 'set', from: body[0], to: newBody[0] },
+      { field: 'pendingCorrection', op: 'removed', value: outline },
+      { field: 'corrections', op: 'added', value: { kind: 'correction', note: 'Correction: the date.', at: at('10:40'), version: 10 } },
+    ]);
+    const rejected = next(proposed, { type: 'CorrectionRejected', data: { correctionId: 'c-1', reason: 'the date was right' }, actor: bob, at: at('10:40') });
+    expect(diffArticles(proposed, rejected)).toStrictEqual([{ field: 'pendingCorrection', op: 'removed', value: outline }]);
+    expect(summarise(live, record([{ type: 'CorrectionProposed', data: { correctionId: 'c-1', kind: 'correction', note: 'Correction: the date.', headline: 'New', body: newBody }, actor: pat, at: at('10:30') }], 8)[0], proposed)).toBe(
+      'pat proposed a correction of the headline and body, for a second person to approve: Correction: the date.',
+    );
+    expect(summarise(proposed, record([{ type: 'CorrectionApproved', data: { correctionId: 'c-1' }, actor: bob, at: at('10:40') }], 9)[0], approvedCorrection)).toBe(
+      'bob approved the correction proposed by pat; it is live: Correction: the date.',
+    );
+    expect(summarise(proposed, record([{ type: 'CorrectionRejected', data: { correctionId: 'c-1', reason: null }, actor: pat, at: at('10:40') }], 9)[0], rejected)).toBe(
+      'pat withdrew their proposed correction',
+    );
+  });
+
   it('scheduling and cancelling show status approved ⇄ scheduled and the schedule', () => {
     const publishAt = at('12:00');
     const scheduled = next(v(7), { type: 'PublicationScheduled', data: { copyrightNotice: notice, publishAt }, actor: pat, at: at('09:30') });

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../../common/canonical-json';
-import { Article, ArticleContent, RecordedArticleEvent } from './article';
+import { Article, ArticleContent, PendingCorrection, RecordedArticleEvent } from './article';
 
 /**
  * Field-level differences between two states of an article, and the one-line summary an auditor reads.
@@ -44,12 +44,34 @@ export function diffArticles(before: Article | null, after: Article | null): Cha
   set('approval', before?.approval ?? null, after?.approval ?? null);
   set('schedule', before?.schedule ?? null, after?.schedule ?? null);
   set('publication', before?.publication ?? null, after?.publication ?? null);
+  diffPending(before?.pendingCorrection ?? null, after?.pendingCorrection ?? null, after, changes);
   const oldCorrections = before?.corrections.length ?? 0;
   for (const correction of after?.corrections.slice(oldCorrections) ?? []) {
     changes.push({ field: 'corrections', op: 'added', value: correction });
   }
   set('withdrawal', before?.withdrawal ?? null, after?.withdrawal ?? null);
   return changes;
+}
+
+/**
+ * A proposal appears with what it would change, field by field against the text readers have (`pendingCorrection.
+ * headline`, `pendingCorrection.body[i]`); when it goes live the headline and body changes show as such.
+ */
+function diffPending(before: PendingCorrection | null, after: PendingCorrection | null, article: Article | null, changes: Change[]): void {
+  if (before?.id === after?.id) return;
+  const outline = ({ id, kind, note, by }: PendingCorrection) => ({ id, kind, note, by });
+  if (before) changes.push({ field: 'pendingCorrection', op: 'removed', value: outline(before) });
+  if (!after) return;
+  changes.push({ field: 'pendingCorrection', op: 'added', value: outline(after) });
+  if (after.headline !== null) changes.push({ field: 'pendingCorrection.headline', op: 'set', from: article?.headline ?? null, to: after.headline });
+  if (after.body === null) return;
+  const current = article?.body ?? [];
+  for (let i = 0; i < Math.max(current.length, after.body.length); i++) {
+    const field = `pendingCorrection.body[${i}]`;
+    if (i >= current.length) changes.push({ field, op: 'added', value: after.body[i] });
+    else if (i >= after.body.length) changes.push({ field, op: 'removed', value: current[i] });
+    else if (!same(current[i], after.body[i])) changes.push({ field, op: 'set', from: current[i], to: after.body[i] });
+  }
 }
 
 function diffById<T extends { id: string }>(field: string, before: T[], after: T[], changes: Change[]): void {
@@ -104,6 +126,19 @@ export function summarise(before: Article | null, event: RecordedArticleEvent, a
     }
     case 'ArticleCorrected':
       return `${who} published a ${event.data.kind}: ${event.data.note}`;
+    case 'CorrectionProposed':
+      return `${who} proposed a ${event.data.kind} of the ${[event.data.headline !== null ? 'headline' : '', event.data.body !== null ? 'body' : '']
+        .filter(Boolean)
+        .join(' and ')}, for a second person to approve: ${event.data.note}`;
+    case 'CorrectionApproved': {
+      const pending = before?.pendingCorrection;
+      return `${who} approved the ${pending?.kind ?? 'correction'} proposed by ${pending?.by.username ?? 'someone else'}; it is live: ${pending?.note ?? ''}`;
+    }
+    case 'CorrectionRejected': {
+      const pending = before?.pendingCorrection;
+      const verb = pending?.by.id === event.actor.id ? 'withdrew their' : 'rejected the';
+      return `${who} ${verb} proposed ${pending?.kind ?? 'correction'}${event.data.reason ? `: ${event.data.reason}` : ''}`;
+    }
     case 'ArticleWithdrawn':
       return `${who} withdrew the article: ${event.data.reason}`;
   }

@@ -58,6 +58,13 @@ const ev = {
     actor,
     at: at(t),
   }),
+  proposed: (headline: string | null, body: Block[] | null, actor: Actor, t: string, correctionId = 'correction-1'): GivenEvent => ({
+    type: 'CorrectionProposed',
+    data: { correctionId, kind: 'correction', note: 'Correction: the date.', headline, body },
+    actor,
+    at: at(t),
+  }),
+  correctionApproved: (actor: Actor, t: string, correctionId = 'correction-1'): GivenEvent => ({ type: 'CorrectionApproved', data: { correctionId }, actor, at: at(t) }),
   withdrawn: (reason: string, actor: Actor, t: string): GivenEvent => ({ type: 'ArticleWithdrawn', data: { reason }, actor, at: at(t) }),
 };
 
@@ -93,10 +100,12 @@ const cmd = {
   }),
   cancel: (): ArticleCommand => ({ type: 'CancelScheduledPublication', data: {} }),
   publishScheduled: (): ArticleCommand => ({ type: 'PublishScheduledArticle', data: {} }),
-  correct: (note: string, headline: string | null = null, body: Block[] | null = null): ArticleCommand => ({
+  correct: (note: string, headline: string | null = null, body: Block[] | null = null, correctionId = 'correction-1'): ArticleCommand => ({
     type: 'CorrectArticle',
-    data: { kind: 'correction', note, headline, body },
+    data: { correctionId, kind: 'correction', note, headline, body },
   }),
+  approveCorrection: (correctionId = 'correction-1'): ArticleCommand => ({ type: 'ApproveCorrection', data: { correctionId } }),
+  rejectCorrection: (correctionId = 'correction-1', reason: string | null = null): ArticleCommand => ({ type: 'RejectCorrection', data: { correctionId, reason } }),
   withdraw: (reason = 'legal request'): ArticleCommand => ({ type: 'WithdrawArticle', data: { reason } }),
 };
 
@@ -112,6 +121,8 @@ const everyCommandButDraft = (): ArticleCommand[] => [
   cmd.cancel(),
   cmd.publishScheduled(),
   cmd.correct('Correction: an earlier version misnamed the venue.'),
+  cmd.approveCorrection(),
+  cmd.rejectCorrection(),
   cmd.withdraw(),
 ];
 const contentChanges = (): ArticleCommand[] => [
@@ -142,7 +153,7 @@ describe('decide: drafting', () => {
 
   it('any command but DraftArticle on no article is refused: ARTICLE_NOT_FOUND', () => {
     const commands = everyCommandButDraft();
-    expect(commands).toHaveLength(11);
+    expect(commands).toHaveLength(13);
     for (const command of commands) given([]).when(command, ctx(pat, '08:00')).thenThrows('ARTICLE_NOT_FOUND');
   });
 });
@@ -271,9 +282,38 @@ describe('decide: approval', () => {
     expect(state.approval).toStrictEqual({ by: { id: bob.id, username: 'bob' }, at: at('09:00'), version: 4, note: 'checked names against the programme' });
   });
 
-  it('four eyes: an editor who made an earlier change, but not the latest, can approve', () => {
+  it('four eyes over every change: an editor who made an earlier change, not the latest, cannot approve: FOUR_EYES', () => {
     const history = [ev.drafted(alice, '08:00'), ev.bylineAdded(0, bob, '08:05'), ev.revised({ headline: revisedHeadline }, bob, '08:06'), ev.photoAttached(alice, '08:10')];
-    given(history).when(cmd.approve(), ctx(bob, '09:00')).then([{ type: 'ArticleApproved', data: { approvedVersion: 4, note: null } }]);
+    given(history).when(cmd.approve(), ctx(bob, '09:00')).thenThrows('FOUR_EYES');
+    // Someone who changed nothing can.
+    given(history).when(cmd.approve(), ctx(carol, '09:00')).then([{ type: 'ArticleApproved', data: { approvedVersion: 4, note: null } }]);
+  });
+
+  it('four eyes over every change: the editor drafts, a reporter adds a byline, the editor cannot approve: FOUR_EYES', () => {
+    const history = [ev.drafted(bob, '08:00'), ev.bylineAdded(0, alice, '08:05')];
+    expect(given(history).state!.contentAuthors).toStrictEqual([{ id: bob.id, username: 'bob' }, { id: alice.id, username: 'alice' }]);
+    given(history).when(cmd.approve(), ctx(bob, '09:00')).thenThrows('FOUR_EYES');
+  });
+
+  it('four eyes over every change: a byline added and removed again still counts as the drafter changing nothing else', () => {
+    // The reporter's add and remove leave the text as the editor drafted it: the editor still may not approve it.
+    const history = [ev.drafted(bob, '08:00'), ev.bylineAdded(0, alice, '08:05'), ev.bylineAdded(1, alice, '08:06'), ev.bylineRemoved('byline-2', alice, '08:07')];
+    given(history).when(cmd.approve(), ctx(bob, '09:00')).thenThrows('FOUR_EYES');
+    given(history).when(cmd.approve(), ctx(carol, '09:00')).then([{ type: 'ArticleApproved', data: { approvedVersion: 4, note: null } }]);
+  });
+
+  it('four eyes over every change: an approval that did not go live does not clear the authors', () => {
+    // bob approves alice's draft; carol then revises (voiding it); bob approved before but changed nothing: he may approve.
+    // carol, who revised, may not; and alice, the drafter, still may not, though bob approved her version once.
+    const history = [...approved, ev.revised({ headline: revisedHeadline }, carol, '09:10')];
+    given(history).when(cmd.approve(), ctx({ ...alice, roles: ['reporter', 'editor'] }, '09:20')).thenThrows('FOUR_EYES');
+    given(history).when(cmd.approve(), ctx(carol, '09:20')).thenThrows('FOUR_EYES');
+    given(history).when(cmd.approve(), ctx(bob, '09:20')).then([{ type: 'ArticleApproved', data: { approvedVersion: 6, note: null } }]);
+  });
+
+  it('the content authors are cleared when the approval goes live (publication)', () => {
+    expect(given(approved).state!.contentAuthors).toStrictEqual([{ id: alice.id, username: 'alice' }]);
+    expect(given(published).state!.contentAuthors).toStrictEqual([]);
   });
 
   it('approving an article that is already approved is refused: ARTICLE_NOT_DRAFT', () => {
@@ -378,23 +418,77 @@ describe('decide: a published article changes only through corrections', () => {
     given(published).when(cmd.publish(), ctx(pat, '10:30')).thenThrows('ARTICLE_NOT_APPROVED');
   });
 
-  it('a correction changes headline and body and appends kind, note and time to the corrections', () => {
+  it('a correction that changes headline or body is proposed: readers keep the current text until it is approved', () => {
     const fixedBody: Block[] = content.body.map((block, i) => (i === 0 ? { ...block, text: block.text.replace('9月18日', '9月17日') } : block));
     const note = 'Correction: an earlier version gave the wrong date for the meeting.';
     const { state } = given(published).when(cmd.correct(note, revisedHeadline, fixedBody), ctx(pat, '11:00')).then([
-      { type: 'ArticleCorrected', data: { kind: 'correction', note, headline: revisedHeadline, body: fixedBody } },
+      { type: 'CorrectionProposed', data: { correctionId: 'correction-1', kind: 'correction', note, headline: revisedHeadline, body: fixedBody } },
     ]);
-    expect(state).toMatchObject({ status: 'published', version: 7, headline: revisedHeadline, updatedAt: at('11:00') });
+    expect(state).toMatchObject({ status: 'published', version: 7, headline: content.headline, corrections: [] });
+    expect(state.body).toStrictEqual(content.body);
+    expect(state.pendingCorrection).toStrictEqual({
+      id: 'correction-1', kind: 'correction', note, headline: revisedHeadline, body: fixedBody, by: { id: pat.id, username: 'pat' }, at: at('11:00'), version: 7,
+    });
+    expect(state.contentAuthors).toStrictEqual([{ id: pat.id, username: 'pat' }]);
+  });
+
+  it('an approved correction changes headline and body and appends kind, note and the approval time to the corrections', () => {
+    const fixedBody: Block[] = content.body.map((block, i) => (i === 0 ? { ...block, text: block.text.replace('9月18日', '9月17日') } : block));
+    const history = [...published, ev.proposed(revisedHeadline, fixedBody, pat, '11:00')];
+    const { state } = given(history).when(cmd.approveCorrection(), ctx(bob, '11:10')).then([{ type: 'CorrectionApproved', data: { correctionId: 'correction-1' } }]);
+    expect(state).toMatchObject({ status: 'published', version: 8, headline: revisedHeadline, updatedAt: at('11:10'), pendingCorrection: null, contentAuthors: [] });
     expect(state.body[0].text).toContain('9月17日');
     expect(state.body.slice(1)).toStrictEqual(content.body.slice(1));
-    expect(state.corrections).toStrictEqual([{ kind: 'correction', note, at: at('11:00'), version: 7 }]);
+    expect(state.corrections).toStrictEqual([{ kind: 'correction', note: 'Correction: the date.', at: at('11:10'), version: 8 }]);
     expect(state.publication).toMatchObject({ at: at('10:00'), version: 6 });
+  });
+
+  it('four eyes on corrections: the author of a proposal cannot approve it: FOUR_EYES', () => {
+    const history = [...published, ev.proposed(revisedHeadline, null, { ...pat, roles: ['publisher', 'editor'] }, '11:00')];
+    given(history).when(cmd.approveCorrection(), ctx({ ...pat, roles: ['publisher', 'editor'] }, '11:05')).thenThrows('FOUR_EYES');
+  });
+
+  it('approving or rejecting a correction that is not pending is refused: CORRECTION_NOT_FOUND', () => {
+    given(published).when(cmd.approveCorrection(), ctx(bob, '11:05')).thenThrows('CORRECTION_NOT_FOUND');
+    const history = [...published, ev.proposed(revisedHeadline, null, pat, '11:00')];
+    given(history).when(cmd.approveCorrection('correction-404'), ctx(bob, '11:05')).thenThrows('CORRECTION_NOT_FOUND');
+    given(history).when(cmd.rejectCorrection('correction-404'), ctx(bob, '11:05')).thenThrows('CORRECTION_NOT_FOUND');
+    given([...history, ev.correctionApproved(bob, '11:05')]).when(cmd.approveCorrection(), ctx(carol, '11:06')).thenThrows('CORRECTION_NOT_FOUND');
+  });
+
+  it('a second proposal while one is pending is refused: CORRECTION_PENDING; a note-only correction is not', () => {
+    const history = [...published, ev.proposed(revisedHeadline, null, pat, '11:00')];
+    given(history).when(cmd.correct('Correction: the venue.', '另一個標題', null, 'correction-2'), ctx(pat, '11:05')).thenThrows('CORRECTION_PENDING');
+    given(history).when(cmd.correct('Clarification: 老撾 is Laos.'), ctx(pat, '11:05')).then([
+      { type: 'ArticleCorrected', data: { kind: 'correction', note: 'Clarification: 老撾 is Laos.', headline: null, body: null } },
+    ]);
+  });
+
+  it('a rejected or withdrawn proposal leaves the text as it was and clears the authors', () => {
+    const history = [...published, ev.proposed(revisedHeadline, null, pat, '11:00')];
+    const { state } = given(history).when(cmd.rejectCorrection('correction-1', 'the date was right'), ctx(bob, '11:05')).then([
+      { type: 'CorrectionRejected', data: { correctionId: 'correction-1', reason: 'the date was right' } },
+    ]);
+    expect(state).toMatchObject({ headline: content.headline, pendingCorrection: null, contentAuthors: [], corrections: [] });
+    // The author may withdraw their own proposal.
+    given(history).when(cmd.rejectCorrection(), ctx(pat, '11:05')).then([{ type: 'CorrectionRejected', data: { correctionId: 'correction-1', reason: null } }]);
+  });
+
+  it('a correction that repeats the current headline and body changes no text: one step, like a note', () => {
+    given(published).when(cmd.correct('Correction: the byline.', content.headline, content.body), ctx(pat, '11:00')).then([
+      { type: 'ArticleCorrected', data: { kind: 'correction', note: 'Correction: the byline.', headline: null, body: null } },
+    ]);
+  });
+
+  it('a proposed headline or body must not be empty: HEADLINE_REQUIRED, BODY_REQUIRED', () => {
+    given(published).when(cmd.correct('Correction: the title.', '  '), ctx(pat, '11:00')).thenThrows('HEADLINE_REQUIRED');
+    given(published).when(cmd.correct('Correction: the text.', null, [{ type: 'paragraph', text: ' ' }]), ctx(pat, '11:00')).thenThrows('BODY_REQUIRED');
   });
 
   it('a later correction appends to earlier ones; one with no headline or body keeps them', () => {
     const history = [...published, ev.corrected('Correction: the date.', revisedHeadline, pat, '11:00')];
     const { state } = given(history)
-      .when({ type: 'CorrectArticle', data: { kind: 'clarification', note: 'Clarification: 老撾 is Laos.', headline: null, body: null } }, ctx(pat, '11:30'))
+      .when({ type: 'CorrectArticle', data: { correctionId: 'unused', kind: 'clarification', note: 'Clarification: 老撾 is Laos.', headline: null, body: null } }, ctx(pat, '11:30'))
       .then([{ type: 'ArticleCorrected', data: { kind: 'clarification', note: 'Clarification: 老撾 is Laos.', headline: null, body: null } }]);
     expect(state.headline).toBe(revisedHeadline);
     expect(state.body).toStrictEqual(content.body);
@@ -404,9 +498,13 @@ describe('decide: a published article changes only through corrections', () => {
     ]);
   });
 
-  it('a correction needs a note: CORRECTION_NOTE_REQUIRED', () => {
+  it('a correction needs a note that says something: CORRECTION_NOTE_REQUIRED', () => {
     given(published).when(cmd.correct('   ', revisedHeadline), ctx(pat, '11:00')).thenThrows('CORRECTION_NOTE_REQUIRED');
     given(published).when(cmd.correct(''), ctx(pat, '11:00')).thenThrows('CORRECTION_NOTE_REQUIRED');
+    given(published).when(cmd.correct('.', revisedHeadline), ctx(pat, '11:00')).thenThrows('CORRECTION_NOTE_REQUIRED');
+    given(published).when(cmd.correct(' …!? 。、'), ctx(pat, '11:00')).thenThrows('CORRECTION_NOTE_REQUIRED');
+    // Any script's letters or digits say something.
+    given(published).when(cmd.correct('更正。'), ctx(pat, '11:00')).then([{ type: 'ArticleCorrected', data: { kind: 'correction', note: '更正。', headline: null, body: null } }]);
   });
 
   it('only a published article is corrected: ARTICLE_NOT_PUBLISHED', () => {
@@ -437,7 +535,7 @@ describe('decide: withdrawal', () => {
       given(withdrawn).when(command, ctx(pat, '12:30')).thenThrows('ARTICLE_WITHDRAWN');
       refused.add(command.type);
     }
-    expect(refused.size).toBe(11);
+    expect(refused.size).toBe(13);
   });
 });
 

@@ -29,7 +29,10 @@ export type ArticleCommand =
   | { type: 'CancelScheduledPublication'; data: Record<string, never> }
   /** Issued by the scheduler once `publishAt` has passed. */
   | { type: 'PublishScheduledArticle'; data: Record<string, never> }
-  | { type: 'CorrectArticle'; data: { kind: CorrectionKind; note: string; headline: string | null; body: Block[] | null } }
+  /** `correctionId` names the proposal when the correction changes headline or body (it then waits for approval). */
+  | { type: 'CorrectArticle'; data: { correctionId: string; kind: CorrectionKind; note: string; headline: string | null; body: Block[] | null } }
+  | { type: 'ApproveCorrection'; data: { correctionId: string } }
+  | { type: 'RejectCorrection'; data: { correctionId: string; reason: string | null } }
   | { type: 'WithdrawArticle'; data: { reason: string } };
 
 export type ArticleCommandType = ArticleCommand['type'];
@@ -59,6 +62,8 @@ export type DomainErrorCode =
   | 'PHOTO_CREDIT_REQUIRED'
   | 'COPYRIGHT_NOTICE_REQUIRED'
   | 'CORRECTION_NOTE_REQUIRED'
+  | 'CORRECTION_NOT_FOUND'
+  | 'CORRECTION_PENDING'
   | 'WITHDRAWAL_REASON_REQUIRED'
   | 'FOUR_EYES';
 
@@ -78,6 +83,23 @@ const fail = (code: DomainErrorCode, message: string): never => {
 };
 
 const blank = (text: string | null | undefined) => !text || text.trim() === '';
+
+/** A note for readers says something: at least one letter or digit, in any script (not blank, not punctuation only). */
+export const saysSomething = (text: string | null | undefined): boolean => !!text && /[\p{L}\p{N}]/u.test(text);
+
+/** Whether the actor made a content change since the last approval that went live (four eyes over every change). */
+const changedSinceLiveApproval = (state: Article, actor: Actor) => state.contentAuthors.some((a) => a.id === actor.id);
+
+function requirePublished(state: Article): void {
+  if (state.status === 'withdrawn') fail('ARTICLE_WITHDRAWN', 'a withdrawn article does not change');
+  if (state.status !== 'published') fail('ARTICLE_NOT_PUBLISHED', 'only a published article is corrected');
+}
+
+function pendingCorrection(state: Article, correctionId: string) {
+  const pending = state.pendingCorrection;
+  if (!pending || pending.id !== correctionId) return fail('CORRECTION_NOT_FOUND', 'no such pending correction on this article');
+  return pending;
+}
 
 function requireEditable(state: Article): void {
   if (state.status === 'withdrawn') fail('ARTICLE_WITHDRAWN', 'a withdrawn article does not change');
@@ -128,8 +150,8 @@ export function decide(command: ArticleCommand, state: Article | null, ctx: Comm
       if (state.bylines.length === 0) fail('BYLINE_REQUIRED', 'approval needs at least one byline');
       if (state.photos.some((p) => blank(p.credit.photographer)))
         fail('PHOTO_CREDIT_REQUIRED', 'approval needs a credited photographer on every photo');
-      if (state.lastEditor.id === ctx.actor.id)
-        fail('FOUR_EYES', 'the approver must not be the person who made the latest change (four-eyes rule)');
+      if (changedSinceLiveApproval(state, ctx.actor))
+        fail('FOUR_EYES', 'the approver must not have made any of the content changes in this version (four-eyes rule)');
       return [{ type: 'ArticleApproved', data: { approvedVersion: state.version, note: command.data.note } }];
     case 'PublishArticle': {
       if (state.status === 'withdrawn') fail('ARTICLE_WITHDRAWN', 'a withdrawn article does not change');
@@ -154,10 +176,30 @@ export function decide(command: ArticleCommand, state: Article | null, ctx: Comm
       return [{ type: 'ArticlePublished', data: { copyrightNotice, publishedAt: ctx.now, scheduledFor: publishAt } }];
     }
     case 'CorrectArticle': {
-      if (state.status === 'withdrawn') fail('ARTICLE_WITHDRAWN', 'a withdrawn article does not change');
-      if (state.status !== 'published') fail('ARTICLE_NOT_PUBLISHED', 'only a published article is corrected');
-      if (blank(command.data.note)) fail('CORRECTION_NOTE_REQUIRED', 'a correction needs a note for readers');
-      return [{ type: 'ArticleCorrected', data: command.data }];
+      requirePublished(state);
+      const { correctionId, kind, note } = command.data;
+      if (!saysSomething(note)) fail('CORRECTION_NOTE_REQUIRED', 'a correction needs a note for readers that says something');
+      // Only what differs is a change: the same headline or body sent again corrects nothing of the text.
+      const headline = command.data.headline !== null && command.data.headline !== state.headline ? command.data.headline : null;
+      const body = command.data.body !== null && !sameJson(command.data.body, state.body) ? command.data.body : null;
+      if (headline === null && body === null) return [{ type: 'ArticleCorrected', data: { kind, note, headline: null, body: null } }];
+      if (headline !== null && blank(headline)) fail('HEADLINE_REQUIRED', 'a corrected headline must not be empty');
+      if (body !== null && !body.some((block) => !blank(block.text))) fail('BODY_REQUIRED', 'a corrected body must not be empty');
+      if (state.pendingCorrection)
+        fail('CORRECTION_PENDING', `correction ${state.pendingCorrection.id} is waiting for approval: approve or reject it first`);
+      return [{ type: 'CorrectionProposed', data: { correctionId, kind, note, headline, body } }];
+    }
+    case 'ApproveCorrection': {
+      requirePublished(state);
+      const pending = pendingCorrection(state, command.data.correctionId);
+      if (changedSinceLiveApproval(state, ctx.actor))
+        fail('FOUR_EYES', `the correction was proposed by ${pending.by.username}: someone else must approve it (four-eyes rule)`);
+      return [{ type: 'CorrectionApproved', data: { correctionId: pending.id } }];
+    }
+    case 'RejectCorrection': {
+      requirePublished(state);
+      const pending = pendingCorrection(state, command.data.correctionId);
+      return [{ type: 'CorrectionRejected', data: { correctionId: pending.id, reason: command.data.reason } }];
     }
     case 'WithdrawArticle':
       if (state.status === 'withdrawn') fail('ARTICLE_WITHDRAWN', 'the article is already withdrawn');

@@ -50,6 +50,20 @@ export interface Correction {
   version: number;
 }
 
+/** A correction of headline or body awaiting a second person's approval: readers keep the current version meanwhile. */
+export interface PendingCorrection {
+  id: string;
+  kind: CorrectionKind;
+  note: string;
+  /** The proposed headline, or null to keep the current one. */
+  headline: string | null;
+  /** The proposed body, or null to keep the current one. */
+  body: Block[] | null;
+  by: ActorRef;
+  at: string;
+  version: number;
+}
+
 export interface ActorRef {
   id: string;
   username: string;
@@ -85,7 +99,14 @@ export type ArticleEvent =
   | { type: 'PublicationCancelled'; data: { publishAt: string } }
   /** `scheduledFor` is set when the scheduler published; `publishedAt` later than it means it went out late. */
   | { type: 'ArticlePublished'; data: { copyrightNotice: CopyrightNotice; publishedAt: string; scheduledFor: string | null } }
+  /** Goes live at once: a note only (events recorded before proposals existed may also carry a headline or body). */
   | { type: 'ArticleCorrected'; data: { kind: CorrectionKind; note: string; headline: string | null; body: Block[] | null } }
+  /** A correction that changes headline or body, not yet public: it waits for someone other than its author. */
+  | { type: 'CorrectionProposed'; data: { correctionId: string; kind: CorrectionKind; note: string; headline: string | null; body: Block[] | null } }
+  /** The pending correction goes live, as proposed, with its note. */
+  | { type: 'CorrectionApproved'; data: { correctionId: string } }
+  /** The pending correction is dropped: withdrawn by its author or rejected by a reviewer. */
+  | { type: 'CorrectionRejected'; data: { correctionId: string; reason: string | null } }
   | { type: 'ArticleWithdrawn'; data: { reason: string } };
 
 export type ArticleEventType = ArticleEvent['type'];
@@ -105,14 +126,29 @@ export interface Article extends ArticleContent {
   schedule: { publishAt: string; copyrightNotice: CopyrightNotice; by: ActorRef } | null;
   corrections: Correction[];
   withdrawal: { reason: string; at: string; by: ActorRef } | null;
-  /** Who made the latest content change (draft, revision, byline, photo): they may not approve it. */
+  /** Who made the latest content change (draft, revision, byline, photo). */
   lastEditor: ActorRef;
+  /**
+   * Everyone who made a content change (draft, revision, byline, photo, correction proposal) since the last approval
+   * that went live, or since the draft: none of them may approve (four eyes over every change, not the last one).
+   */
+  contentAuthors: ActorRef[];
+  /** A correction of headline or body proposed and not yet approved or rejected. */
+  pendingCorrection: PendingCorrection | null;
   createdBy: ActorRef;
   createdAt: string;
   updatedAt: string;
 }
 
 const ref = (actor: Actor): ActorRef => ({ id: actor.id, username: actor.username });
+
+const withAuthor = (authors: ActorRef[], actor: Actor): ActorRef[] => (authors.some((a) => a.id === actor.id) ? authors : [...authors, ref(actor)]);
+
+/**
+ * Whether a state stored by an earlier evolve (an article_view row written before `contentAuthors` and
+ * `pendingCorrection` existed) has every field decide() reads; one that does not is folded again from the log.
+ */
+export const hasCurrentShape = (state: Article): boolean => Array.isArray(state.contentAuthors) && state.pendingCorrection !== undefined;
 
 /** Events that change what an approval signed off on. */
 export const CONTENT_EVENTS: ReadonlySet<ArticleEventType> = new Set([
@@ -139,6 +175,8 @@ export function evolve(state: Article | null, event: RecordedArticleEvent): Arti
       corrections: [],
       withdrawal: null,
       lastEditor: ref(event.actor),
+      contentAuthors: [ref(event.actor)],
+      pendingCorrection: null,
       createdBy: ref(event.actor),
       createdAt: event.at,
       updatedAt: event.at,
@@ -151,6 +189,7 @@ export function evolve(state: Article | null, event: RecordedArticleEvent): Arti
     next.status = 'draft';
     next.approval = null;
     next.lastEditor = ref(event.actor);
+    next.contentAuthors = withAuthor(state.contentAuthors, event.actor);
   }
   switch (event.type) {
     case 'DraftRevised':
@@ -186,6 +225,8 @@ export function evolve(state: Article | null, event: RecordedArticleEvent): Arti
         ...next,
         status: 'published',
         schedule: null,
+        // The approval went live: what it signed off on is no one's unchecked change any more.
+        contentAuthors: [],
         publication: {
           at: event.data.publishedAt,
           version: event.version,
@@ -202,6 +243,28 @@ export function evolve(state: Article | null, event: RecordedArticleEvent): Arti
         corrections: [...state.corrections, { kind, note, at: event.at, version: event.version }],
       };
     }
+    case 'CorrectionProposed': {
+      const { correctionId, ...proposal } = event.data;
+      return {
+        ...next,
+        pendingCorrection: { id: correctionId, ...proposal, by: ref(event.actor), at: event.at, version: event.version },
+        contentAuthors: withAuthor(state.contentAuthors, event.actor),
+      };
+    }
+    case 'CorrectionApproved': {
+      const pending = state.pendingCorrection;
+      if (!pending) throw new Error(`CorrectionApproved at version ${event.version} with no pending correction`);
+      return {
+        ...next,
+        ...(pending.headline !== null ? { headline: pending.headline } : {}),
+        ...(pending.body !== null ? { body: pending.body } : {}),
+        corrections: [...state.corrections, { kind: pending.kind, note: pending.note, at: event.at, version: event.version }],
+        pendingCorrection: null,
+        contentAuthors: [],
+      };
+    }
+    case 'CorrectionRejected':
+      return { ...next, pendingCorrection: null, contentAuthors: [] };
     case 'ArticleWithdrawn':
       return { ...next, status: 'withdrawn', withdrawal: { reason: event.data.reason, at: event.at, by: ref(event.actor) } };
     default:

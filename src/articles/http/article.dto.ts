@@ -16,9 +16,11 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { saysSomething } from '../domain/article.decide';
 import type { CorrectionKind } from '../domain/article';
 import { IsTime } from '../../common/validation';
 
@@ -28,6 +30,17 @@ const CORRECTION_KINDS: CorrectionKind[] = ['correction', 'clarification', 'upda
 const BCP47 = /^[A-Za-z]{2,3}(-[A-Za-z]{3}){0,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$/;
 const TEXT = 20_000;
 const SHORT = 1_000;
+/** A note for readers must say something: a letter or a digit in any script, not blank nor punctuation only. */
+function SaysSomething(): PropertyDecorator {
+  return ValidateBy({
+    name: 'saysSomething',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && saysSomething(value),
+      defaultMessage: (args) => `${args?.property ?? 'the note'} must say something: at least one letter or digit, not blank or punctuation only`,
+    },
+  });
+}
+
 const present = (field: string) => (o: Record<string, unknown>) => o[field] !== undefined;
 
 export class BlockDto {
@@ -215,6 +228,7 @@ export class CorrectDto {
   @ApiProperty({ example: 'Correction: an earlier version misspelled the minister’s name.' })
   @IsString()
   @MaxLength(TEXT)
+  @SaysSomething()
   note: string;
 
   @ApiPropertyOptional()
@@ -231,6 +245,14 @@ export class CorrectDto {
   @ValidateNested({ each: true })
   @Type(() => BlockDto)
   body?: BlockDto[] | null;
+}
+
+export class RejectCorrectionDto {
+  @ApiPropertyOptional({ description: 'why the proposal is dropped (shown in the audit trail, not to readers)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(TEXT)
+  reason?: string | null;
 }
 
 export class WithdrawDto {

@@ -19,6 +19,7 @@ import {
   CorrectDto,
   DraftArticleDto,
   PublishDto,
+  RejectCorrectionDto,
   ReviseArticleDto,
   WithdrawDto,
 } from './article.dto';
@@ -153,13 +154,32 @@ export class ArticlesController {
 
   @Post(':id/corrections')
   @Roles(...CAN.publish)
-  @ApiOperation({ summary: 'Publish a correction, never silent (If-Match required)' })
+  @ApiOperation({ summary: 'A correction, never silent (If-Match required): a note goes live at once; a new headline or body is proposed (202) and goes live when someone else approves it' })
   async correct(@Param('id') id: string, @Body() dto: CorrectDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, {
       type: 'CorrectArticle',
-      data: { kind: dto.kind, note: dto.note, headline: dto.headline ?? null, body: dto.body?.map(({ type, text }) => ({ type, text })) ?? null },
+      data: { correctionId: randomUUID(), kind: dto.kind, note: dto.note, headline: dto.headline ?? null, body: dto.body?.map(({ type, text }) => ({ type, text })) ?? null },
     }, { ifMatch: true, status: 200, body: dto });
-    return { id: r.articleId, version: r.version, status: r.status };
+    if (!r.subjectId) return { id: r.articleId, version: r.version, status: r.status };
+    // Committed but not live: 202, and where the second person approves it.
+    reply.status(202).header('Location', `/articles/${r.articleId}/corrections/${r.subjectId}`);
+    return { id: r.articleId, version: r.version, status: r.status, correctionId: r.subjectId, correctionStatus: 'proposed' };
+  }
+
+  @Post(':id/corrections/:correctionId/approval')
+  @Roles(...CAN.approve)
+  @ApiOperation({ summary: 'Approve a proposed correction: it goes live (If-Match required; four-eyes: not by its author)' })
+  async approveCorrection(@Param('id') id: string, @Param('correctionId') correctionId: string, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const r = await this.run(req, reply, user, id, { type: 'ApproveCorrection', data: { correctionId: correctionId.toLowerCase() } }, { ifMatch: true, status: 200 });
+    return { id: r.articleId, version: r.version, status: r.status, correctionId: correctionId.toLowerCase(), correctionStatus: 'approved' };
+  }
+
+  @Post(':id/corrections/:correctionId/rejection')
+  @Roles(...CAN.approve)
+  @ApiOperation({ summary: 'Reject (or, by its author, withdraw) a proposed correction (If-Match required)' })
+  async rejectCorrection(@Param('id') id: string, @Param('correctionId') correctionId: string, @Body() dto: RejectCorrectionDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const r = await this.run(req, reply, user, id, { type: 'RejectCorrection', data: { correctionId: correctionId.toLowerCase(), reason: dto.reason ?? null } }, { ifMatch: true, status: 200, body: dto });
+    return { id: r.articleId, version: r.version, status: r.status, correctionId: correctionId.toLowerCase(), correctionStatus: 'rejected' };
   }
 
   @Post(':id/withdrawal')

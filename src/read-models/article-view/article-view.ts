@@ -19,6 +19,7 @@ export function workingView(a: Article) {
     publication: a.publication && { at: a.publication.at, version: a.publication.version, copyrightNotice: a.publication.copyrightNotice },
     schedule: a.schedule,
     corrections: a.corrections,
+    pendingCorrection: a.pendingCorrection ?? null,
     withdrawal: a.withdrawal,
     createdBy: a.createdBy,
     lastChangedBy: a.lastEditor,

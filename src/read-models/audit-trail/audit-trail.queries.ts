@@ -56,9 +56,11 @@ export class AuditTrailQueries {
     return rows.map(toEntry);
   }
 
-  async audit(filter: { actor?: string; articleId?: string; type?: string; from?: string; to?: string; cursor?: string; limit: number }) {
+  /** `articlesOnly` leaves out every entry that is not about an article (user management), whatever the filter. */
+  async audit(filter: { actor?: string; articleId?: string; type?: string; from?: string; to?: string; cursor?: string; limit: number; articlesOnly?: boolean }) {
     const params: unknown[] = [filter.limit + 1];
     const where: string[] = [];
+    if (filter.articlesOnly) where.push('article_id IS NOT NULL');
     if (filter.actor) {
       where.push(UUID.test(filter.actor) ? `actor_id = $${params.push(filter.actor)}` : `actor->>'username' = $${params.push(filter.actor)}`);
     }

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ArticleChange, ArticleRowProjection, ProjectionRow } from '../projection';
 import { publishedView } from './published-article';
 
-const PUBLIC_EVENTS = new Set(['ArticlePublished', 'ArticleCorrected', 'ArticleWithdrawn']);
+/** A proposed or rejected correction is not public: readers keep the current version until one is approved. */
+const PUBLIC_EVENTS = new Set(['ArticlePublished', 'ArticleCorrected', 'CorrectionApproved', 'ArticleWithdrawn']);
 
 const COLUMNS = 'id uuid, version int, status text, first_published_at timestamptz, updated_at timestamptz, document jsonb';
 

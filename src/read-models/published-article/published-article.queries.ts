@@ -3,6 +3,12 @@ import { DataSource } from 'typeorm';
 import { UUID } from '../../common/uuid';
 import type { PublishedArticle } from './published-article';
 
+/** A withdrawn article in the feed: only its id and when it went (RFC 6721 tombstone), never its text. */
+export interface FeedTombstone {
+  id: string;
+  when: string;
+}
+
 /** Reads of what readers see now, from published_article: one article, and the latest for the feed. */
 @Injectable()
 export class PublishedArticleQueries {
@@ -15,12 +21,22 @@ export class PublishedArticleQueries {
     return row ?? null;
   }
 
-  /** The latest live (not withdrawn) articles, most recently published or corrected first. */
-  async latestPublished(limit = 50): Promise<PublishedArticle[]> {
-    const rows: { document: PublishedArticle | string }[] = await this.dataSource.query(
-      `SELECT document FROM published_article WHERE status = $1 ORDER BY updated_at DESC, id DESC LIMIT $2`,
-      ['published', limit],
+  /**
+   * The latest changes readers can see, most recent first: live articles (published or corrected) and withdrawals,
+   * so a subscriber that kept an entry learns it was taken down.
+   */
+  async latest(limit = 50): Promise<{ live: PublishedArticle[]; withdrawn: FeedTombstone[] }> {
+    const rows: { id: string; status: string; updated_at: Date | string; document: PublishedArticle | string }[] = await this.dataSource.query(
+      `SELECT id, status, updated_at, CASE WHEN status = 'published' THEN document END AS document FROM published_article
+        ORDER BY updated_at DESC, id DESC LIMIT $1`,
+      [limit],
     );
-    return rows.map((r) => (typeof r.document === 'string' ? (JSON.parse(r.document) as PublishedArticle) : r.document));
+    const live: PublishedArticle[] = [];
+    const withdrawn: FeedTombstone[] = [];
+    for (const r of rows) {
+      if (r.status === 'published') live.push(typeof r.document === 'string' ? (JSON.parse(r.document) as PublishedArticle) : r.document);
+      else withdrawn.push({ id: r.id, when: new Date(r.updated_at).toISOString() });
+    }
+    return { live, withdrawn };
   }
 }

@@ -1,12 +1,22 @@
 import type { Article } from '../../articles/domain/article';
 
+/**
+ * The version readers last saw change. A proposed or rejected correction is not public: until one goes live, readers
+ * (and a fold at ?asOf=) keep the version of the publication or the last correction. A withdrawal is public.
+ */
+function publicVersion(a: Article & { publication: NonNullable<Article['publication']> }): number {
+  if (a.status === 'withdrawn') return a.version;
+  const last = a.corrections[a.corrections.length - 1];
+  return Math.max(a.publication.version, last?.version ?? 0);
+}
+
 /** What readers see (GET /published/{id}); null before the first publication. */
 export function publishedView(a: Article) {
   if (!a.publication) return null;
   const lastPublicChange = a.corrections.length ? a.corrections[a.corrections.length - 1].at : a.publication.at;
   return {
     id: a.id,
-    version: a.version,
+    version: publicVersion(a as Article & { publication: NonNullable<Article['publication']> }),
     headline: a.headline,
     language: a.language,
     source: a.source,

@@ -42,6 +42,10 @@ export class PublishedController {
   @ApiOperation({ summary: 'The published article; ?asOf=<time> for what readers saw then' })
   async get(@Param('id') id: string, @Query() q: AsOfQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (q.asOf) {
+      // Withdrawn means withdrawn for the public: no earlier version is served either (signed-in roles use
+      // /articles/{id}?asOf= and the history).
+      const now = await this.articles.current(id);
+      if (now?.status === 'withdrawn') throw gone(now.withdrawal);
       const article = await this.articles.at(id, { asOf: new Date(q.asOf).toISOString() });
       if (!article?.publication) throw neverPublished();
       if (article.status === 'withdrawn') throw gone(article.withdrawal);

@@ -147,8 +147,10 @@ export const contentOf = (a: Article) => ({
  * The workflow invariants, checked on a recorded log alone:
  * - versions are dense 1..n;
  * - every publication rests on an approval of exactly the published content (no content change between the
- *   approval and the publication, and the approval named the version right before it) by someone other than the
- *   last person who changed that content;
+ *   approval and the publication, and the approval named the version right before it) by someone who made none of
+ *   the content changes since the draft (four eyes over every change, issue #16);
+ * - the headline and body of a live article change only through a proposed correction approved by someone other
+ *   than its author (a one-step ArticleCorrected carries a note only);
  * - nothing follows a withdrawal.
  */
 export function invariantViolations(log: readonly RecordedArticleEvent[]): string[] {
@@ -160,7 +162,23 @@ export function invariantViolations(log: readonly RecordedArticleEvent[]): strin
   if (withdrawn >= 0 && withdrawn < log.length - 1) {
     problems.push(`${log.length - 1 - withdrawn} event(s) after the withdrawal at version ${log[withdrawn].version}: ${log.slice(withdrawn + 1).map((e) => e.type).join(', ')}`);
   }
+  const changesContent = (x: RecordedArticleEvent) => CONTENT_EVENTS.has(x.type) || x.type === 'ArticleDrafted';
   log.forEach((e, i) => {
+    if (e.type === 'ArticleCorrected' && (e.data.headline !== null || e.data.body !== null)) {
+      problems.push(`the text changed in one step at version ${e.version} (ArticleCorrected with a headline or body): four eyes broken`);
+    }
+    if (e.type === 'CorrectionApproved') {
+      let proposal: RecordedArticleEvent | undefined;
+      for (let j = i - 1; j >= 0 && !proposal; j--) {
+        const x = log[j];
+        if (x.type === 'CorrectionProposed') proposal = x;
+        else if (x.type === 'CorrectionApproved' || x.type === 'CorrectionRejected' || x.type === 'ArticlePublished') break;
+      }
+      if (!proposal) problems.push(`a correction approved at version ${e.version} with no pending proposal`);
+      else if (proposal.actor.id === e.actor.id) {
+        problems.push(`a correction approved at version ${e.version} by ${e.actor.username}, who proposed it at version ${proposal.version}: four eyes broken`);
+      }
+    }
     if (e.type !== 'ArticlePublished') return;
     let approval = -1;
     for (let j = i - 1; j >= 0; j--) {
@@ -181,15 +199,10 @@ export function invariantViolations(log: readonly RecordedArticleEvent[]): strin
     if (approved.data.approvedVersion !== approved.version - 1) {
       problems.push(`the approval at version ${approved.version} names version ${approved.data.approvedVersion}, not the one it was given on`);
     }
-    let editor: RecordedArticleEvent | undefined;
-    for (let j = approval - 1; j >= 0; j--) {
-      if (CONTENT_EVENTS.has(log[j].type) || log[j].type === 'ArticleDrafted') {
-        editor = log[j];
-        break;
-      }
-    }
-    if (editor && editor.actor.id === approved.actor.id) {
-      problems.push(`published at version ${e.version} on an approval by ${approved.actor.username}, who made the last change (${editor.type}@${editor.version}): four eyes broken`);
+    // An article is published once, so "since the last approval that went live" is since the draft.
+    const own = log.slice(0, approval).filter((x) => changesContent(x) && x.actor.id === approved.actor.id);
+    if (own.length) {
+      problems.push(`published at version ${e.version} on an approval by ${approved.actor.username}, who changed that content (${own.map((x) => `${x.type}@${x.version}`).join(', ')}): four eyes broken`);
     }
   });
   return problems;
