@@ -10,18 +10,12 @@ import { accessLog } from './common/access-log';
 import { AppConfig } from './config/config';
 import { problem, ProblemFilter } from './common/problem.filter';
 import { useSecurityHeaders } from './common/security-headers';
-import { TextPipe, validationPipe } from './common/validation';
+import { checkJsonShape } from './common/json-shape';
+import { TextPipe, unknownField, validationPipe, validationProblem } from './common/validation';
 import { PublishedCache } from './publishing/published-cache';
 import { servePublishedFromCache } from './publishing/published-cache.hook';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-class PrototypeKey extends Error {}
-/** `__proto__` in a body is prototype pollution waiting to happen: refused, as Fastify's own parser does. */
-function refusePrototypeKeys(key: string, value: unknown): unknown {
-  if (key === '__proto__') throw new PrototypeKey('the body may not contain a "__proto__" key');
-  return value;
-}
 
 /**
  * JSON bodies in UTF-8, decoded strictly: invalid bytes are a 400, not silently replaced by U+FFFD (text is stored
@@ -42,12 +36,17 @@ function useStrictJson(adapter: FastifyAdapter, bodyLimit: number): void {
       return done(new BadRequestException(problem(400, 'the body is not valid UTF-8', {}, 'INVALID_UTF8')), undefined);
     }
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text, refusePrototypeKeys));
-    } catch (err) {
-      const detail = err instanceof PrototypeKey ? err.message : 'the body is not valid JSON';
-      done(new BadRequestException(problem(400, detail, {}, 'INVALID_JSON')), undefined);
+      parsed = JSON.parse(text);
+    } catch {
+      return done(new BadRequestException(problem(400, 'the body is not valid JSON', {}, 'INVALID_JSON')), undefined);
     }
+    // Before validation: its cost grows faster than the body (docs/reliability.md, "Hostile input").
+    const violation = checkJsonShape(parsed);
+    if (violation?.kind === 'limit') return done(new BadRequestException(problem(400, violation.detail, {}, 'BODY_TOO_COMPLEX')), undefined);
+    if (violation) return done(validationProblem([{ field: violation.field, message: unknownField(violation.field) }]), undefined);
+    done(null, parsed);
   });
 }
 
