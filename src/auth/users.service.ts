@@ -12,6 +12,7 @@ import { ProjectionRunner } from '../projections/projection-runner.service';
 import type { Role } from './roles';
 import { preparedQuery } from '../database/prepared';
 import { problem } from '../common/problem.filter';
+import { ensurePrivateDirectory, PRIVATE_FILE } from '../database/private-files';
 import { SYSTEM_ACTOR, UserEvent, userStreamId } from './user-events';
 
 /** Who manages users: an admin (with the request's correlation id) or the system. */
@@ -65,9 +66,10 @@ export class UsersService implements OnApplicationBootstrap {
     if (Number(count) > 0) return;
     let password = cfg.NEWSROOM_ADMIN_PASSWORD;
     if (!password && !cfg.production) {
+      ensurePrivateDirectory(cfg.dataDir);
       const file = join(cfg.dataDir, 'admin-password');
       password = existsSync(file) ? readFileSync(file, 'utf8').trim() : randomBytes(18).toString('base64url');
-      writeFileSync(file, `${password}\n`, { mode: 0o600 });
+      writeFileSync(file, `${password}\n`, { mode: PRIVATE_FILE });
       this.logger.warn(`No NEWSROOM_ADMIN_PASSWORD: created admin user "${cfg.NEWSROOM_ADMIN_USERNAME}" with a generated password in ${file}`);
     }
     if (!password) {
