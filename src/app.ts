@@ -100,7 +100,7 @@ export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}):
   useStrictJson(adapter, config.NEWSROOM_BODY_LIMIT);
   app.useLogger(app.get(Logger));
   // nestjs-pino's root logger (the access log middleware's) exists once Nest has built the providers.
-  serveCached(app.get(PublishedCache), accessLog(PinoLogger.root));
+  serveCached(app.get(PublishedCache), accessLog(PinoLogger.root), config.publicUrl);
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(new TextPipe(), validationPipe);
   app.enableShutdownHooks();

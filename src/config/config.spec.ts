@@ -13,3 +13,31 @@ describe('validateEnvironment: DATABASE_POOL_SIZE', () => {
     expect(validateEnvironment({ DATABASE_POOL_SIZE: '2' }).DATABASE_POOL_SIZE).toBe(2);
   });
 });
+
+describe('validateEnvironment: NEWSROOM_PUBLIC_URL', () => {
+  const production = { NODE_ENV: 'production', NEWSROOM_JWT_SECRET: 'x'.repeat(40) };
+
+  it('defaults to http://localhost:PORT outside production', () => {
+    expect(validateEnvironment({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+  });
+
+  it('is required in production', () => {
+    expect(() => validateEnvironment(production)).toThrow(/NEWSROOM_PUBLIC_URL is required when NODE_ENV=production/);
+    expect(validateEnvironment({ ...production, NEWSROOM_PUBLIC_URL: 'https://news.example.org/' }).publicUrl).toBe('https://news.example.org');
+  });
+
+  it('keeps a path prefix, without its trailing slash', () => {
+    expect(validateEnvironment({ NEWSROOM_PUBLIC_URL: 'https://example.org/newsroom/' }).publicUrl).toBe('https://example.org/newsroom');
+  });
+
+  it.each([
+    ['news.example.org', /is not a URL/],
+    ['ftp://news.example.org', /must be http or https/],
+    ['javascript:alert(1)', /must be http or https/],
+    ['https://user:pw@news.example.org', /must not carry a user name or password/],
+    ['https://news.example.org/?x=1', /must not have a query or fragment/],
+    ['https://news.example.org/#top', /must not have a query or fragment/],
+  ])('refuses %s', (value, message) => {
+    expect(() => validateEnvironment({ NEWSROOM_PUBLIC_URL: value })).toThrow(message);
+  });
+});

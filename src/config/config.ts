@@ -46,6 +46,15 @@ export class EnvironmentVariables {
   @MinLength(32, { message: 'NEWSROOM_JWT_SECRET must be at least 32 characters' })
   NEWSROOM_JWT_SECRET?: string;
 
+  /**
+   * The service's public address (scheme, host, port, optional path prefix), for every absolute link it writes: the
+   * page's canonical link and JSON-LD @id, the Atom feed's ids and links, ninjs uri. Never taken from the request's
+   * Host header, which is the client's to choose. Required in production; `http://localhost:PORT` otherwise.
+   */
+  @IsOptional()
+  @IsString()
+  NEWSROOM_PUBLIC_URL?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 
@@ -101,7 +110,34 @@ export class EnvironmentVariables {
   NEWSROOM_HEAD_CACHE_ENTRIES: number = 256;
 }
 
-export type AppConfig = EnvironmentVariables & { dataDir: string; embedded: boolean; production: boolean };
+export type AppConfig = EnvironmentVariables & {
+  dataDir: string;
+  embedded: boolean;
+  production: boolean;
+  /** NEWSROOM_PUBLIC_URL without a trailing slash, or its default. */
+  publicUrl: string;
+};
+
+/** NEWSROOM_PUBLIC_URL checked: an http(s) origin with an optional path, no credentials, query or fragment. */
+function publicUrlOf(config: EnvironmentVariables, production: boolean): string {
+  const given = config.NEWSROOM_PUBLIC_URL;
+  if (given === undefined) {
+    if (production) throw new Error('Invalid configuration:\n  NEWSROOM_PUBLIC_URL is required when NODE_ENV=production');
+    return `http://localhost:${config.PORT}`;
+  }
+  const url = URL.canParse(given) ? new URL(given) : undefined;
+  const problem = !url
+    ? 'is not a URL'
+    : !['http:', 'https:'].includes(url.protocol)
+      ? 'must be http or https'
+      : url.username || url.password
+        ? 'must not carry a user name or password'
+        : url.search || url.hash || given.includes('?') || given.includes('#')
+          ? 'must not have a query or fragment'
+          : undefined;
+  if (problem) throw new Error(`Invalid configuration:\n  NEWSROOM_PUBLIC_URL ${problem} (such as https://news.example.org)`);
+  return url!.href.replace(/\/+$/, '');
+}
 
 export function validateEnvironment(env: Record<string, unknown>): AppConfig {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -119,6 +155,7 @@ export function validateEnvironment(env: Record<string, unknown>): AppConfig {
     dataDir: resolve(config.NEWSROOM_DATA_DIR),
     embedded: !config.DATABASE_URL,
     production,
+    publicUrl: publicUrlOf(config, production),
   });
 }
 

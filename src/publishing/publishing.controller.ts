@@ -1,4 +1,5 @@
 import { Controller, Get, NotFoundException, Param, Req, Res } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -6,6 +7,7 @@ import { ArticleQueries } from '../articles/article-queries.service';
 import { gone } from '../articles/http/published.controller';
 import { Public } from '../auth/roles';
 import { Clock } from '../common/clock';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { etag, noneMatch } from '../common/http';
 import type { publishedView } from '../articles/domain/article.views';
 import { problem } from '../common/problem.filter';
@@ -18,16 +20,6 @@ import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from './p
 export const FEED_SIZE = 50;
 
 const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
-
-/**
- * The service's own origin as the client addressed it, for the absolute links in ninjs, the page and the feed.
- * The Host header is the client's to choose: anything that is not a plain host[:port] falls back to localhost.
- */
-export function baseUrlOf(request: FastifyRequest): string {
-  const host = String(request.host ?? '');
-  const safe = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(host) ? host.toLowerCase() : 'localhost';
-  return `${request.protocol === 'https' ? 'https' : 'http'}://${safe}`;
-}
 
 type PublishedDocument = NonNullable<ReturnType<typeof publishedView>>;
 
@@ -61,7 +53,13 @@ export class PublishingController {
     private readonly feeds: FeedQueries,
     private readonly clock: Clock,
     private readonly cache: PublishedCache,
-  ) {}
+    config: ConfigService,
+  ) {
+    this.baseUrl = config.get<AppConfig>(APP_CONFIG)!.publicUrl;
+  }
+
+  /** NEWSROOM_PUBLIC_URL: every absolute link names it, whatever Host the request came with. */
+  private readonly baseUrl: string;
 
   private async withdrawal(id: string) {
     const article = await this.queries.current(id);
@@ -76,9 +74,8 @@ export class PublishingController {
     const row = await this.queries.published(id);
     if (!row?.document) throw neverPublished();
     if (row.status === 'withdrawn') throw gone(await this.withdrawal(id));
-    const baseUrl = baseUrlOf(request);
-    const rendered = renderedNinjs(row.document, baseUrl);
-    this.cache.store(ticket, 'ninjs', baseUrl, rendered);
+    const rendered = renderedNinjs(row.document, this.baseUrl);
+    this.cache.store(ticket, 'ninjs', this.baseUrl, rendered);
     return sendRendered(request, reply, rendered);
   }
 
@@ -101,9 +98,8 @@ export class PublishingController {
         .header('Cache-Control', 'public, max-age=60')
         .send(renderWithdrawnPage({ language: row.document.language, reason: withdrawal?.reason ?? null, at: withdrawal?.at ?? null }));
     }
-    const baseUrl = baseUrlOf(request);
-    const rendered = renderedPage(row.document, baseUrl);
-    this.cache.store(ticket, 'page', baseUrl, rendered);
+    const rendered = renderedPage(row.document, this.baseUrl);
+    this.cache.store(ticket, 'page', this.baseUrl, rendered);
     return sendRendered(request, reply, rendered);
   }
 
@@ -113,7 +109,7 @@ export class PublishingController {
   @ApiOperation({ summary: `Atom feed of the latest ${FEED_SIZE} published articles` })
   async feed(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const docs = await this.feeds.latestPublished(FEED_SIZE);
-    const xml = renderAtomFeed(docs, { baseUrl: baseUrlOf(request), now: this.clock.now() });
+    const xml = renderAtomFeed(docs, { baseUrl: this.baseUrl, now: this.clock.now() });
     const tag = `"${createHash('sha256').update(xml).digest('base64url').slice(0, 27)}"`;
     reply.header('ETag', tag).header('Cache-Control', 'public, max-age=60');
     if (noneMatch(request, tag)) return reply.status(304).send();
