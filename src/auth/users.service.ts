@@ -12,6 +12,8 @@ import { ProjectionRunner } from '../projections/projection-runner.service';
 import type { Role } from './roles';
 import { preparedQuery } from '../database/prepared';
 import { problem } from '../common/problem.filter';
+import { validationProblem } from '../common/validation';
+import { MAX_PASSWORD_BYTES, passwordProblem } from './password-policy';
 import { ensurePrivateDirectory, PRIVATE_FILE } from '../database/private-files';
 import { SYSTEM_ACTOR, UserEvent, userStreamId } from './user-events';
 
@@ -47,6 +49,12 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  */
 export const DUMMY_HASH = '$2b$10$jYnH7LQ6beQN6.EmtuyByuZH5KPlDOpRZZfjCWE7OFj/wiHHJAZ5y';
 
+/** A password the policy refuses: a 400 naming the field over HTTP, a message in the CLI and at start. */
+function acceptablePassword(password: string, username: string): void {
+  const problem = passwordProblem(password, username);
+  if (problem) throw validationProblem([{ field: 'password', message: problem }]);
+}
+
 @Injectable()
 export class UsersService implements OnApplicationBootstrap {
   private readonly logger = new Logger(UsersService.name);
@@ -65,6 +73,9 @@ export class UsersService implements OnApplicationBootstrap {
     const [{ count }] = await this.dataSource.query(`SELECT count(*) AS count FROM users`);
     if (Number(count) > 0) return;
     let password = cfg.NEWSROOM_ADMIN_PASSWORD;
+    // A weak or over-long first password stops the start with the reason, rather than creating an admin anyone could guess.
+    const refused = password && passwordProblem(password, cfg.NEWSROOM_ADMIN_USERNAME);
+    if (refused) throw new Error(`NEWSROOM_ADMIN_PASSWORD: ${refused}`);
     if (!password && !cfg.production) {
       ensurePrivateDirectory(cfg.dataDir);
       const file = join(cfg.dataDir, 'admin-password');
@@ -101,6 +112,7 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   async create(username: string, password: string, roles: Role[], by: UserActor, manager?: EntityManager): Promise<User> {
+    acceptablePassword(password, username);
     const hash = await bcrypt.hash(password, BCRYPT_ROUNDS);
     return this.within(manager, async (m) => {
       const now = this.clock.now();
@@ -123,7 +135,10 @@ export class UsersService implements OnApplicationBootstrap {
       `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = $1`,
       [username],
     );
-    const ok = await bcrypt.compare(password, row?.password_hash ?? DUMMY_HASH);
+    // bcrypt reads 72 bytes: a longer password would match any that shares them, so it is wrong (no account can have one
+    // since the policy; an older account with one needs a new password from an admin). Compared anyway: the same time.
+    const tooLong = Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
+    const ok = (await bcrypt.compare(password, row?.password_hash ?? DUMMY_HASH)) && !tooLong;
     if (!row || !ok || row.disabled) return null;
     const { password_hash: _hash, ...user } = row;
     return user;
@@ -141,6 +156,11 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   async update(id: string, changes: { roles?: Role[]; disabled?: boolean; password?: string }, by: UserActor, manager?: EntityManager): Promise<User> {
+    if (changes.password !== undefined) {
+      const user = await this.find(id, manager);
+      if (!user) throw new NotFoundException('no such user');
+      acceptablePassword(changes.password, user.username);
+    }
     const hash = changes.password ? await bcrypt.hash(changes.password, BCRYPT_ROUNDS) : null;
     return this.within(manager, (m) => this.updateIn(m, id, changes, hash, by));
   }

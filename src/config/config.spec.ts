@@ -41,3 +41,10 @@ describe('validateEnvironment: NEWSROOM_PUBLIC_URL', () => {
     expect(() => validateEnvironment({ NEWSROOM_PUBLIC_URL: value })).toThrow(message);
   });
 });
+
+describe('validateEnvironment: NEWSROOM_ADMIN_PASSWORD', () => {
+  it('refuses more than 72 bytes in UTF-8 (bcrypt would ignore the rest)', () => {
+    expect(() => validateEnvironment({ NEWSROOM_ADMIN_PASSWORD: 'é'.repeat(37) })).toThrow(/at most 72 bytes/);
+    expect(validateEnvironment({ NEWSROOM_ADMIN_PASSWORD: 'é'.repeat(36) }).NEWSROOM_ADMIN_PASSWORD).toBe('é'.repeat(36));
+  });
+});

@@ -147,6 +147,10 @@ export function validateEnvironment(env: Record<string, unknown>): AppConfig {
     const lines = errors.flatMap((e) => Object.values(e.constraints ?? {}));
     throw new Error(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
+  // bcrypt ignores what follows the 72nd byte; the password's strength is checked when the admin is created (auth/password-policy.ts).
+  if (Buffer.byteLength(config.NEWSROOM_ADMIN_PASSWORD ?? '', 'utf8') > 72) {
+    throw new Error('Invalid configuration:\n  NEWSROOM_ADMIN_PASSWORD must be at most 72 bytes in UTF-8 (bcrypt ignores the rest)');
+  }
   const production = config.NODE_ENV === 'production';
   if (production && !config.NEWSROOM_JWT_SECRET) {
     throw new Error('Invalid configuration:\n  NEWSROOM_JWT_SECRET is required when NODE_ENV=production');
