@@ -21,6 +21,7 @@ import { Verifier } from './audit/verifier.service';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { RateLimitGuard, rateLimits } from './auth/rate-limit';
+import { SignInThrottle } from './auth/sign-in-throttle';
 import { jwtSecret } from './auth/jwt-secret';
 import { UsersService } from './auth/users.service';
 import { accessLogOptions, accessLogRedact } from './common/access-log';
@@ -116,7 +117,7 @@ export class AppModule {
       module: AppModule,
       imports: [...coreImports(config, runtime), TerminusModule, rateLimits(config)],
       controllers: [AuthController, ArticlesController, PublishedController, AuditController, EventStreamController, AdminController, HealthController, PublishingController],
-      providers: [...CORE_PROVIDERS, ProjectionDaemon, PublicationScheduler, FeedQueries, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: RateLimitGuard }, ...publishedCacheProviders(config)],
+      providers: [...CORE_PROVIDERS, ProjectionDaemon, PublicationScheduler, FeedQueries, SignInThrottle, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: RateLimitGuard }, ...publishedCacheProviders(config)],
     };
   }
 }

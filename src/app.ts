@@ -54,6 +54,9 @@ function useStrictJson(adapter: FastifyAdapter, bodyLimit: number): void {
 export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.NEWSROOM_BODY_LIMIT,
+    // Off by default: X-Forwarded-For is the client's to write, so only a configured proxy's is believed (request.ip).
+    // (Fastify takes a hop count too; the adapter's type omits it.)
+    trustProxy: config.trustProxy as boolean | string,
     routerOptions: { maxParamLength: 500 },
     // The request (and correlation) id: the caller's X-Request-Id when it is sane, otherwise a new one.
     requestIdHeader: false,

@@ -48,3 +48,22 @@ describe('validateEnvironment: NEWSROOM_ADMIN_PASSWORD', () => {
     expect(validateEnvironment({ NEWSROOM_ADMIN_PASSWORD: 'é'.repeat(36) }).NEWSROOM_ADMIN_PASSWORD).toBe('é'.repeat(36));
   });
 });
+
+describe('validateEnvironment: NEWSROOM_TRUST_PROXY', () => {
+  it('is off by default: X-Forwarded-For is not believed', () => {
+    expect(validateEnvironment({}).trustProxy).toBe(false);
+  });
+
+  it.each([
+    ['on', true],
+    ['2', 2],
+    ['10.0.0.1', '10.0.0.1'],
+    ['10.0.0.0/8, ::1', '10.0.0.0/8,::1'],
+  ])('reads %s', (value, expected) => {
+    expect(validateEnvironment({ NEWSROOM_TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it.each([['yes'], ['10.0.0.300'], ['10.0.0.0/33'], ['proxy.example']])('refuses %s', (value) => {
+    expect(() => validateEnvironment({ NEWSROOM_TRUST_PROXY: value })).toThrow(/NEWSROOM_TRUST_PROXY/);
+  });
+});

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 /** The whole configuration, validated once at boot; the app, the CLI and the TypeORM CLI read it from here. */
@@ -70,6 +71,30 @@ export class EnvironmentVariables {
   @Min(1)
   NEWSROOM_RATE_LIMIT_LOGIN: number = 10;
 
+  /**
+   * Failed sign-ins in a row for one username before it is locked: for 1 s, then twice as long with each further failure
+   * (up to 15 minutes); a success clears the count. Shared by all instances (in the database).
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 5 : Number(value)))
+  @IsInt()
+  @Min(1)
+  NEWSROOM_LOGIN_LOCKOUT_AFTER: number = 5;
+
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client's address (the sign-in limit is per address): 'off' (none:
+   * the address is the TCP peer's), 'on' (any), a number of hops, or a comma-separated list of addresses or CIDR ranges.
+   */
+  @Matches(/^(off|on|\d{1,2}|[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*)$/, {
+    message: "NEWSROOM_TRUST_PROXY must be 'off', 'on', a number of hops or a comma-separated list of addresses or CIDR ranges",
+  })
+  NEWSROOM_TRUST_PROXY: string = 'off';
+
+  /** Live feeds (GET /events/stream) one user may hold open at once, per instance; 429 beyond. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 5 : Number(value)))
+  @IsInt()
+  @Min(1)
+  NEWSROOM_EVENT_STREAMS_PER_USER: number = 5;
+
   /** Writes (POST, PATCH, DELETE) per user per minute. */
   @Transform(({ value }) => (value === undefined || value === '' ? 300 : Number(value)))
   @IsInt()
@@ -111,12 +136,30 @@ export class EnvironmentVariables {
 }
 
 export type AppConfig = EnvironmentVariables & {
+  /** NEWSROOM_TRUST_PROXY as Fastify's trustProxy option. */
+  trustProxy: boolean | number | string;
   dataDir: string;
   embedded: boolean;
   production: boolean;
   /** NEWSROOM_PUBLIC_URL without a trailing slash, or its default. */
   publicUrl: string;
 };
+
+/** NEWSROOM_TRUST_PROXY for Fastify: each listed address or range must be one (net.isIP), or the start fails. */
+function trustProxyOf(value: string): boolean | number | string {
+  if (value === 'off') return false;
+  if (value === 'on') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((s) => s.trim());
+  const bad = entries.filter((entry) => {
+    const [address, bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const max = family === 4 ? 32 : 128;
+    return !family || rest.length > 0 || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max));
+  });
+  if (bad.length) throw new Error(`Invalid configuration:\n  NEWSROOM_TRUST_PROXY: not an address or CIDR range: ${bad.join(', ')}`);
+  return entries.join(',');
+}
 
 /** NEWSROOM_PUBLIC_URL checked: an http(s) origin with an optional path, no credentials, query or fragment. */
 function publicUrlOf(config: EnvironmentVariables, production: boolean): string {
@@ -160,6 +203,7 @@ export function validateEnvironment(env: Record<string, unknown>): AppConfig {
     embedded: !config.DATABASE_URL,
     production,
     publicUrl: publicUrlOf(config, production),
+    trustProxy: trustProxyOf(config.NEWSROOM_TRUST_PROXY),
   });
 }
 
