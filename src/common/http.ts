@@ -1,12 +1,8 @@
-import { BadRequestException, HttpException, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { BadRequestException, HttpException } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { canonicalJson } from '../event-store/hash-chain';
-import type { User } from '../auth/users.service';
+import { canonicalJson } from './canonical-json';
 import { problem } from './problem.filter';
-
-/** The authenticated user (set by AuthGuard). */
-export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest().user as User);
 
 /** The request's correlation id: X-Request-Id when the caller sent a sane one, else a new one. */
 export function correlationId(request: FastifyRequest): string {

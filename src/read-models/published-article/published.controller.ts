@@ -3,12 +3,13 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/roles';
 import { problem } from '../../common/problem.filter';
-import { ArticleQueries } from '../article-queries.service';
-import { publishedView } from '../domain/article.views';
-import { PublishedAtQuery } from './article.dto';
-import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from '../../publishing/published-cache';
+import { ArticleViewQueries } from '../article-view/article-view.queries';
+import { PublishedArticle, publishedView } from './published-article';
+import { PublishedArticleQueries } from './published-article.queries';
+import { AsOfQuery } from '../../common/validation';
+import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from './published-cache';
 
-const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
+export const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
 
 /** 410 with the public withdrawal notice (reason and time; not who withdrew it). */
 export function gone(withdrawal: { reason: string; at: string } | null | undefined): HttpException {
@@ -19,7 +20,7 @@ export function gone(withdrawal: { reason: string; at: string } | null | undefin
 }
 
 /** GET /published/{id} for a published article. Unchanged until the next public event: a client with it gets 304. */
-export function renderedDocument(document: NonNullable<ReturnType<typeof publishedView>>): RenderedArticle {
+export function renderedDocument(document: PublishedArticle): RenderedArticle {
   return renderedJson(document.version, document);
 }
 
@@ -31,16 +32,17 @@ export const ANY_ORIGIN = '';
 @Controller('published')
 export class PublishedController {
   constructor(
-    private readonly queries: ArticleQueries,
+    private readonly queries: PublishedArticleQueries,
+    private readonly articles: ArticleViewQueries,
     private readonly cache: PublishedCache,
   ) {}
 
   @Get(':id')
   @Public()
   @ApiOperation({ summary: 'The published article; ?asOf=<time> for what readers saw then' })
-  async get(@Param('id') id: string, @Query() q: PublishedAtQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+  async get(@Param('id') id: string, @Query() q: AsOfQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (q.asOf) {
-      const article = await this.queries.at(id, { asOf: new Date(q.asOf).toISOString() });
+      const article = await this.articles.at(id, { asOf: new Date(q.asOf).toISOString() });
       if (!article?.publication) throw neverPublished();
       if (article.status === 'withdrawn') throw gone(article.withdrawal);
       return reply.send(publishedView(article));
@@ -49,7 +51,7 @@ export class PublishedController {
     const row = await this.queries.published(id);
     if (!row?.document) throw neverPublished();
     if (row.status === 'withdrawn') {
-      const article = await this.queries.current(id);
+      const article = await this.articles.current(id);
       throw gone(article?.withdrawal);
     }
     const rendered = renderedDocument(row.document);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { ANY_ORIGIN } from '../articles/http/published.controller';
-import type { AccessLog } from '../common/access-log';
+import type { AccessLog } from '../../common/access-log';
+import { ANY_ORIGIN } from './published.controller';
 import { PublishedCache, PublishedRendering, sendRendered } from './published-cache';
 
 /** The routes the cache answers, as Fastify names them, and whether the rendering carries absolute links. */
