@@ -27,7 +27,7 @@ function appOptions(poolSize) {
   const { dataSourceOptions } = dist('database/data-source-options.js');
   const embedded = system.endsWith('pglite');
   const appConfig = validateEnvironment({
-    NODE_ENV: 'production',
+    NODE_ENV: 'production', NEWSROOM_PUBLIC_URL: 'http://localhost:3000',
     NEWSROOM_JWT_SECRET: 'x'.repeat(40),
     ...(embedded ? { NEWSROOM_DATA_DIR: target } : { DATABASE_URL: target }),
   });

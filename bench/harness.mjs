@@ -22,7 +22,7 @@ async function appContext() {
   const { CliModule } = dist('cli/cli.module.js');
   const { validateEnvironment } = dist('config/config.js');
   const appConfig = validateEnvironment({
-    NODE_ENV: 'production',
+    NODE_ENV: 'production', NEWSROOM_PUBLIC_URL: 'http://localhost:3000',
     DATABASE_URL: databaseUrl,
     NEWSROOM_JWT_SECRET: JWT_SECRET,
     NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,

@@ -113,7 +113,7 @@ async function startService(env, { profile, extraNodeArgs = [] } = {}) {
   if (profile) mkdirSync(profileDir, { recursive: true });
   const proc = startProcess(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'main.js')], {
     env: {
-      NODE_ENV: 'production',
+      NODE_ENV: 'production', NEWSROOM_PUBLIC_URL: 'http://localhost:3000',
       PORT: String(port),
       NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
       NEWSROOM_JWT_SECRET: JWT_SECRET,

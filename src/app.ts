@@ -11,18 +11,12 @@ import { AppConfig } from './config/config';
 import { ERROR_STATUS } from './error-statuses';
 import { problem, ProblemFilter } from './common/problem.filter';
 import { useSecurityHeaders } from './common/security-headers';
-import { TextPipe, validationPipe } from './common/validation';
+import { checkJsonShape } from './common/json-shape';
+import { TextPipe, unknownField, validationPipe, validationProblem } from './common/validation';
 import { PublishedCache } from './read-models/published-article/published-cache';
 import { servePublishedFromCache } from './read-models/published-article/published-cache.hook';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-class PrototypeKey extends Error {}
-/** `__proto__` in a body is prototype pollution waiting to happen: refused, as Fastify's own parser does. */
-function refusePrototypeKeys(key: string, value: unknown): unknown {
-  if (key === '__proto__') throw new PrototypeKey('the body may not contain a "__proto__" key');
-  return value;
-}
 
 /**
  * JSON bodies in UTF-8, decoded strictly: invalid bytes are a 400, not silently replaced by U+FFFD (text is stored
@@ -43,12 +37,17 @@ function useStrictJson(adapter: FastifyAdapter, bodyLimit: number): void {
       return done(new BadRequestException(problem(400, 'the body is not valid UTF-8', {}, 'INVALID_UTF8')), undefined);
     }
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text, refusePrototypeKeys));
-    } catch (err) {
-      const detail = err instanceof PrototypeKey ? err.message : 'the body is not valid JSON';
-      done(new BadRequestException(problem(400, detail, {}, 'INVALID_JSON')), undefined);
+      parsed = JSON.parse(text);
+    } catch {
+      return done(new BadRequestException(problem(400, 'the body is not valid JSON', {}, 'INVALID_JSON')), undefined);
     }
+    // Before validation: its cost grows faster than the body (docs/reliability.md, "Hostile input").
+    const violation = checkJsonShape(parsed);
+    if (violation?.kind === 'limit') return done(new BadRequestException(problem(400, violation.detail, {}, 'BODY_TOO_COMPLEX')), undefined);
+    if (violation) return done(validationProblem([{ field: violation.field, message: unknownField(violation.field) }]), undefined);
+    done(null, parsed);
   });
 }
 
@@ -56,6 +55,9 @@ function useStrictJson(adapter: FastifyAdapter, bodyLimit: number): void {
 export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.NEWSROOM_BODY_LIMIT,
+    // Off by default: X-Forwarded-For is the client's to write, so only a configured proxy's is believed (request.ip).
+    // (Fastify takes a hop count too; the adapter's type omits it.)
+    trustProxy: config.trustProxy as boolean | string,
     routerOptions: { maxParamLength: 500 },
     // The request (and correlation) id: the caller's X-Request-Id when it is sane, otherwise a new one.
     requestIdHeader: false,
@@ -102,7 +104,7 @@ export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}):
   useStrictJson(adapter, config.NEWSROOM_BODY_LIMIT);
   app.useLogger(app.get(Logger));
   // nestjs-pino's root logger (the access log middleware's) exists once Nest has built the providers.
-  serveCached(app.get(PublishedCache), accessLog(PinoLogger.root));
+  serveCached(app.get(PublishedCache), accessLog(PinoLogger.root), config.publicUrl);
   app.useGlobalFilters(new ProblemFilter(ERROR_STATUS));
   app.useGlobalPipes(new TextPipe(), validationPipe);
   app.enableShutdownHooks();

@@ -130,9 +130,9 @@ describe('authentication and users (e2e)', () => {
 
     it('answers 400 for a bad user body', async () => {
       expectProblem(await t.http().post('/users').set(bearer(t.adminToken)).send({ username: 'x', password: 'short', roles: ['reporter'] }), 400);
-      expectProblem(await t.http().post('/users').set(bearer(t.adminToken)).send({ username: 'x', password: 'long-enough', roles: ['overlord'] }), 400);
-      expectProblem(await t.http().post('/users').set(bearer(t.adminToken)).send({ username: 'x', password: 'long-enough', roles: [] }), 400);
-      expectProblem(await t.http().post('/users').set(bearer(t.adminToken)).send({ username: 'x', password: 'long-enough', roles: ['reporter'], isAdmin: true }), 400);
+      expectProblem(await t.http().post('/users').set(bearer(t.adminToken)).send({ username: 'x', password: 'correct-horse-battery-staple', roles: ['overlord'] }), 400);
+      expectProblem(await t.http().post('/users').set(bearer(t.adminToken)).send({ username: 'x', password: 'correct-horse-battery-staple', roles: [] }), 400);
+      expectProblem(await t.http().post('/users').set(bearer(t.adminToken)).send({ username: 'x', password: 'correct-horse-battery-staple', roles: ['reporter'], isAdmin: true }), 400);
     });
 
     it('lists users for the admin with id, username, roles and disabled', async () => {
@@ -170,7 +170,7 @@ describe('authentication and users (e2e)', () => {
       for (const role of ['reporter', 'editor', 'publisher', 'auditor'] as const) {
         const u = await t.user([role]);
         expectProblem(await t.http().get('/users').set(bearer(u.token)), 403);
-        expectProblem(await t.http().post('/users').set(bearer(u.token)).send({ username: `made-by-${role}`, password: 'long-enough', roles: ['admin'] }), 403);
+        expectProblem(await t.http().post('/users').set(bearer(u.token)).send({ username: `made-by-${role}`, password: 'correct-horse-battery-staple', roles: ['admin'] }), 403);
         expectProblem(await t.http().patch(`/users/${target.id}`).set(bearer(u.token)).send({ roles: ['admin'] }), 403);
         expectProblem(await t.http().patch(`/users/${u.id}`).set(bearer(u.token)).send({ roles: ['admin'] }), 403);
         expectProblem(await t.http().delete(`/users/${target.id}`).set(bearer(u.token)), 403);

@@ -41,6 +41,9 @@ const htmlLines = (text: string) => text.split('\n').map(escapeHtml).join('<br>\
 const atomEntry = (xml: string, id: string) => new RegExp(`<entry[^>]*>\\s*<id>urn:uuid:${id}</id>[\\s\\S]*?</entry>`).exec(xml)?.[0];
 const atomUpdated = (entry: string) => /<updated>([^<]+)<\/updated>/.exec(entry)![1];
 
+/** Every absolute link names this, whatever Host a request comes with (issue #16, item 7). */
+const PUBLIC_URL = 'https://news.example.org/masthead';
+
 describe('publishing: article page, ninjs and Atom (e2e)', () => {
   let t: TestApp;
   let d: Desk;
@@ -48,7 +51,7 @@ describe('publishing: article page, ninjs and Atom (e2e)', () => {
   const validate = ninjsValidator();
 
   beforeAll(async () => {
-    t = await startApp();
+    t = await startApp({ NEWSROOM_PUBLIC_URL: PUBLIC_URL });
     t.clock.set('2025-09-18T02:00:00.000Z');
     d = await desk(t);
     ({ id } = await publishThroughHttp(t, d));
@@ -318,17 +321,28 @@ describe('publishing: article page, ninjs and Atom (e2e)', () => {
     }
   });
 
-  it('serves the feed without a token, with absolute links on a sane host, and 304 on its ETag', async () => {
+  it('serves the feed without a token, with absolute links on NEWSROOM_PUBLIC_URL whatever the Host, and 304 on its ETag', async () => {
     const feed = await t.http().get('/feeds/published.atom').expect(200);
     expect(feed.text.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">')).toBe(true);
     expect(feed.headers['cache-control']).toBe('public, max-age=60');
-    // Links are absolute, on the host the client asked for; the ETag covers the whole document.
-    const ours = await t.http().get('/feeds/published.atom').set('Host', 'news.example').expect(200);
-    expect(ours.text).toContain('<link rel="self" type="application/atom+xml" href="http://news.example/feeds/published.atom"/>');
-    await t.http().get('/feeds/published.atom').set('Host', 'news.example').set('If-None-Match', ours.headers.etag).expect(304);
-    // A Host header that is not a plain host[:port] does not get into links.
-    const odd = await t.http().get('/feeds/published.atom').set('Host', 'x.example"><script>').expect(200);
-    expect(odd.text).toContain('href="http://localhost/feeds/published.atom"');
+    expect(feed.text).toContain(`<link rel="self" type="application/atom+xml" href="${PUBLIC_URL}/feeds/published.atom"/>`);
+    // The Host header is the client's to choose: it gets into no link, and the ETag (over the whole document) holds.
+    const evil = await t.http().get('/feeds/published.atom').set('Host', 'evil.example').expect(200);
+    expect(evil.text).toBe(feed.text);
+    await t.http().get('/feeds/published.atom').set('Host', 'evil.example').set('If-None-Match', feed.headers.etag).expect(304);
+  });
+
+  it('names NEWSROOM_PUBLIC_URL, never the Host, in the page (canonical, JSON-LD @id) and ninjs', async () => {
+    const { id } = await publishThroughHttp(t, d);
+    const page = await t.http().get(`/news/${id}`).set('Host', 'evil.example').expect(200);
+    expect(page.text).toContain(`<link rel="canonical" href="${PUBLIC_URL}/news/${id}">`);
+    expect(JSON.stringify(jsonLd(page.text))).toContain(`"@id":"${PUBLIC_URL}/news/${id}"`);
+    expect(page.text).not.toContain('evil.example');
+    const ninjs = await t.http().get(`/published/${id}/ninjs`).set('Host', 'evil.example').expect(200);
+    expect(JSON.stringify(ninjs.body)).toContain(`"href":"${PUBLIC_URL}/news/${id}"`);
+    expect(JSON.stringify(ninjs.body)).not.toContain('evil.example');
+    const feed = await t.http().get('/feeds/published.atom').set('Host', 'evil.example').expect(200);
+    expect(feed.text).not.toContain('evil.example');
   });
 });
 

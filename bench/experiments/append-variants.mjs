@@ -82,7 +82,7 @@ async function variant(name, writers, url) {
     const { DataSource } = require('typeorm');
     const { validateEnvironment } = dist('config/config.js');
     const { dataSourceOptions } = dist('database/data-source-options.js');
-    const ds = new DataSource({ ...dataSourceOptions(validateEnvironment({ DATABASE_URL: url, NODE_ENV: 'production', NEWSROOM_JWT_SECRET: 'x'.repeat(40) })), poolSize: writers });
+    const ds = new DataSource({ ...dataSourceOptions(validateEnvironment({ DATABASE_URL: url, NODE_ENV: 'production', NEWSROOM_PUBLIC_URL: 'http://localhost:3000', NEWSROOM_JWT_SECRET: 'x'.repeat(40) })), poolSize: writers });
     await ds.initialize();
     const { EventStore } = dist('event-store/event-store.service.js');
     const { articleEventSchemas } = dist('articles/domain/article.schemas.js');

@@ -81,7 +81,7 @@ const db = `masthead_reads_ab_${process.pid}`;
 const url = await createDatabase(db);
 const procs = [];
 try {
-  const serviceEnv = { DATABASE_URL: url, NODE_ENV: 'production', NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD, NEWSROOM_JWT_SECRET: JWT_SECRET, LOG_LEVEL: 'info', NEWSROOM_RATE_LIMIT_WRITES: '1000000000', NEWSROOM_RATE_LIMIT_LOGIN: '1000' };
+  const serviceEnv = { DATABASE_URL: url, NODE_ENV: 'production', NEWSROOM_PUBLIC_URL: 'http://localhost:3000', NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD, NEWSROOM_JWT_SECRET: JWT_SECRET, LOG_LEVEL: 'info', NEWSROOM_RATE_LIMIT_WRITES: '1000000000', NEWSROOM_RATE_LIMIT_LOGIN: '1000' };
   const profileDir = join(work, 'profiles');
   const profiled = (which) => process.env.AB_PROFILE === which;
   const profileArgs = (which) => (profiled(which) ? ['--require', join(BENCH_DIR, 'lib', 'profile-hook.cjs')] : []);

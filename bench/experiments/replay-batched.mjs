@@ -20,7 +20,7 @@ async function appContext(url) {
   const { NestFactory } = require('@nestjs/core');
   const { CliModule } = dist('cli/cli.module.js');
   const { validateEnvironment } = dist('config/config.js');
-  const config = validateEnvironment({ NODE_ENV: 'production', DATABASE_URL: url, NEWSROOM_JWT_SECRET: JWT_SECRET, NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'warn' });
+  const config = validateEnvironment({ NODE_ENV: 'production', NEWSROOM_PUBLIC_URL: 'http://localhost:3000', DATABASE_URL: url, NEWSROOM_JWT_SECRET: JWT_SECRET, NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'warn' });
   return NestFactory.createApplicationContext(CliModule.register(config), { logger: ['error', 'warn'] });
 }
 

@@ -1,4 +1,5 @@
-import { BadRequestException, BeforeApplicationShutdown, Controller, MessageEvent, Req, Sse } from '@nestjs/common';
+import { BadRequestException, BeforeApplicationShutdown, Controller, HttpException, MessageEvent, Req, Sse } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
@@ -7,6 +8,7 @@ import { CAN, Roles, seesUserEvents } from '../auth/roles';
 import { isArticleStream } from '../articles/domain/article-stream';
 import { UsersService } from '../auth/users.service';
 import { problem } from '../common/problem.filter';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { EventStore } from '../event-store/event-store.service';
 import { GlobalPosition } from '../event-store/event-store.types';
 
@@ -30,11 +32,17 @@ function parseEventId(id: string | string[] | undefined): GlobalPosition | null 
 export class EventStreamController implements BeforeApplicationShutdown {
   /** The open feeds: ended when the service stops, which would otherwise wait for every client to hang up. */
   private readonly feeds = new Set<() => void>();
+  /** Open feeds per user id: each holds a polling loop and a connection, so one user may not open without end. */
+  private readonly perUser = new Map<string, number>();
+  private readonly maxPerUser: number;
 
   constructor(
     private readonly store: EventStore,
     private readonly users: UsersService,
-  ) {}
+    config: ConfigService,
+  ) {
+    this.maxPerUser = config.get<AppConfig>(APP_CONFIG)!.NEWSROOM_EVENT_STREAMS_PER_USER;
+  }
 
   @Sse('stream')
   @Roles(...CAN.audit)
@@ -42,6 +50,21 @@ export class EventStreamController implements BeforeApplicationShutdown {
   stream(@Req() req: FastifyRequest & AuthenticatedRequest): Observable<MessageEvent> {
     const resumeFrom = parseEventId(req.headers['last-event-id']);
     const { user, claims = {} } = req;
+    // Per instance: with N instances a user may hold N times as many.
+    const owner = user?.id ?? '';
+    const open = this.perUser.get(owner) ?? 0;
+    if (open >= this.maxPerUser) {
+      throw new HttpException(problem(429, `at most ${this.maxPerUser} live feeds per user at once: close one first`, { retryAfter: 5 }, 'TOO_MANY_STREAMS'), 429);
+    }
+    this.perUser.set(owner, open + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (this.perUser.get(owner) ?? 1) - 1;
+      if (left > 0) this.perUser.set(owner, left);
+      else this.perUser.delete(owner);
+    };
     return new Observable<MessageEvent>((subscriber) => {
       let stopped = false;
       const end = () => {
@@ -90,6 +113,7 @@ export class EventStreamController implements BeforeApplicationShutdown {
       return () => {
         stopped = true;
         this.feeds.delete(end);
+        release();
       };
     });
   }

@@ -12,6 +12,7 @@ import { problem } from '../common/problem.filter';
 import { IdempotencyStore } from '../event-store/idempotency.store';
 import { CreateUserDto, TokenDto, UpdateUserDto } from './auth.dto';
 import { CAN, Public, Roles } from './roles';
+import { SignInThrottle } from './sign-in-throttle';
 import { User, UsersService } from './users.service';
 
 const actorOf = (user: User, req: FastifyRequest) => ({ id: user.id, username: user.username, roles: user.roles, correlationId: correlationId(req) });
@@ -28,6 +29,7 @@ export class AuthController {
     private readonly dataSource: DataSource,
     private readonly idempotencyStore: IdempotencyStore,
     private readonly clock: Clock,
+    private readonly signIns: SignInThrottle,
   ) {}
 
   /**
@@ -53,8 +55,13 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   async token(@Body() dto: TokenDto) {
+    await this.signIns.assertNotLocked(dto.username);
     const user = await this.users.authenticate(dto.username, dto.password);
-    if (!user) throw new UnauthorizedException(problem(401, 'wrong username or password', {}, 'BAD_CREDENTIALS'));
+    if (!user) {
+      await this.signIns.failed(dto.username);
+      throw new UnauthorizedException(problem(401, 'wrong username or password', {}, 'BAD_CREDENTIALS'));
+    }
+    await this.signIns.succeeded(dto.username);
     const expiresIn = this.config.get<AppConfig>(APP_CONFIG)!.NEWSROOM_TOKEN_TTL;
     const accessToken = await this.jwt.signAsync({ sub: user.id, username: user.username, gen: user.tokenGeneration }, { expiresIn, algorithm: 'HS256' });
     return { accessToken, tokenType: 'Bearer', expiresIn };

@@ -20,7 +20,7 @@ export class CreateUserDto {
   @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'username must be 1 to 64 letters, digits, dots, dashes or underscores' })
   username: string;
 
-  @ApiProperty({ minLength: 8 })
+  @ApiProperty({ minLength: 8, description: 'at most 72 bytes in UTF-8, and not easy to guess (docs/api.md)' })
   @IsString()
   @MinLength(8)
   @MaxLength(200)

@@ -9,6 +9,7 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { jwtSecret } from './jwt-secret';
 import { RateLimitGuard, rateLimits } from './rate-limit';
+import { SignInThrottle } from './sign-in-throttle';
 import { UsersService } from './users.service';
 
 /**
@@ -31,7 +32,7 @@ import { UsersService } from './users.service';
     rateLimits(),
   ],
   controllers: [AuthController],
-  providers: [UsersService, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: RateLimitGuard }],
+  providers: [UsersService, SignInThrottle, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: RateLimitGuard }],
   exports: [UsersService],
 })
 export class AuthModule {}

@@ -9,7 +9,8 @@ const isRead = (ctx: ExecutionContext) => ['GET', 'HEAD', 'OPTIONS'].includes(ct
 /**
  * Two limits: sign-in attempts per client address (guessing passwords), and writes per user (a runaway script).
  * Reads are not limited here. Counters live in each instance's memory: with N instances the effective limit is N
- * times the configured one.
+ * times the configured one. The per-username sign-in lock is in the database (sign-in-throttle.ts); the client's
+ * address is the TCP peer's unless NEWSROOM_TRUST_PROXY names the proxy in front (request.ip).
  */
 export function rateLimits() {
   return ThrottlerModule.forRootAsync({

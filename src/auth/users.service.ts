@@ -12,6 +12,9 @@ import { preparedQuery } from '../database/prepared';
 import { evolve, Role, UserState, userStreamId } from './domain/user';
 import { decide, mayRemoveAdmin, UserCommand } from './domain/user.decide';
 import { SYSTEM_ACTOR } from './user-events';
+import { validationProblem } from '../common/validation';
+import { MAX_PASSWORD_BYTES, passwordProblem } from './password-policy';
+import { ensurePrivateDirectory, PRIVATE_FILE } from '../database/private-files';
 import { UserEventProjections } from './user-event-projections';
 import { UUID } from '../common/uuid';
 
@@ -40,6 +43,12 @@ export const BCRYPT_ROUNDS = 10;
  */
 export const DUMMY_HASH = '$2b$10$jYnH7LQ6beQN6.EmtuyByuZH5KPlDOpRZZfjCWE7OFj/wiHHJAZ5y';
 
+/** A password the policy refuses: a 400 naming the field over HTTP, a message in the CLI and at start. */
+function acceptablePassword(password: string, username: string): void {
+  const problem = passwordProblem(password, username);
+  if (problem) throw validationProblem([{ field: 'password', message: problem }]);
+}
+
 @Injectable()
 export class UsersService implements OnApplicationBootstrap {
   private readonly logger = new Logger(UsersService.name);
@@ -58,10 +67,14 @@ export class UsersService implements OnApplicationBootstrap {
     const [{ count }] = await this.dataSource.query(`SELECT count(*) AS count FROM users`);
     if (Number(count) > 0) return;
     let password = cfg.NEWSROOM_ADMIN_PASSWORD;
+    // A weak or over-long first password stops the start with the reason, rather than creating an admin anyone could guess.
+    const refused = password && passwordProblem(password, cfg.NEWSROOM_ADMIN_USERNAME);
+    if (refused) throw new Error(`NEWSROOM_ADMIN_PASSWORD: ${refused}`);
     if (!password && !cfg.production) {
+      ensurePrivateDirectory(cfg.dataDir);
       const file = join(cfg.dataDir, 'admin-password');
       password = existsSync(file) ? readFileSync(file, 'utf8').trim() : randomBytes(18).toString('base64url');
-      writeFileSync(file, `${password}\n`, { mode: 0o600 });
+      writeFileSync(file, `${password}\n`, { mode: PRIVATE_FILE });
       this.logger.warn(`No NEWSROOM_ADMIN_PASSWORD: created admin user "${cfg.NEWSROOM_ADMIN_USERNAME}" with a generated password in ${file}`);
     }
     if (!password) {
@@ -107,6 +120,7 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   async create(username: string, password: string, roles: Role[], by: UserActor, manager?: EntityManager): Promise<User> {
+    acceptablePassword(password, username);
     const hash = await bcrypt.hash(password, BCRYPT_ROUNDS);
     return this.within(manager, async (m) => {
       const userId = randomUUID();
@@ -132,7 +146,10 @@ export class UsersService implements OnApplicationBootstrap {
       `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = $1`,
       [username],
     );
-    const ok = await bcrypt.compare(password, row?.password_hash ?? DUMMY_HASH);
+    // bcrypt reads 72 bytes: a longer password would match any that shares them, so it is wrong (no account can have one
+    // since the policy; an older account with one needs a new password from an admin). Compared anyway: the same time.
+    const tooLong = Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
+    const ok = (await bcrypt.compare(password, row?.password_hash ?? DUMMY_HASH)) && !tooLong;
     if (!row || !ok || row.disabled) return null;
     const { password_hash: _hash, ...user } = row;
     return user;
@@ -150,6 +167,11 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   async update(id: string, changes: { roles?: Role[]; disabled?: boolean; password?: string }, by: UserActor, manager?: EntityManager): Promise<User> {
+    if (changes.password !== undefined) {
+      const user = await this.find(id, manager);
+      if (!user) throw new NotFoundException('no such user');
+      acceptablePassword(changes.password, user.username);
+    }
     const hash = changes.password ? await bcrypt.hash(changes.password, BCRYPT_ROUNDS) : null;
     return this.within(manager, (m) => this.updateIn(m, id, changes, hash, by));
   }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { Verifier } from '../audit/verifier.service';
 import { ROLES, Role } from '../auth/roles';
 import { SYSTEM_ACTOR } from '../auth/user-events';
+import { passwordProblem } from '../auth/password-policy';
 import { UsersService } from '../auth/users.service';
 import { validateEnvironment } from '../config/config';
 import { ProjectionRebuilder } from '../read-models/projection-rebuilder.service';
@@ -89,8 +90,9 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const password = await readStdin();
-      if (password.length < 8) {
-        console.error('the password (from stdin) must be at least 8 characters');
+      const refused = passwordProblem(password, name);
+      if (refused) {
+        console.error(`the password (from stdin) is refused: ${refused}`);
         return 2;
       }
       const user = await app.get(UsersService).create(name, password, roles, SYSTEM_ACTOR);

@@ -52,13 +52,3 @@ export function noneMatch(request: FastifyRequest, tag: string): boolean {
     .map((t) => t.trim())
     .some((t) => t === '*' || t.replace(/^W\//, '') === bare);
 }
-
-/**
- * The service's own origin as the client addressed it, for the absolute links in ninjs, the page and the feed.
- * The Host header is the client's to choose: anything that is not a plain host[:port] falls back to localhost.
- */
-export function baseUrlOf(request: FastifyRequest): string {
-  const host = String(request.host ?? '');
-  const safe = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(host) ? host.toLowerCase() : 'localhost';
-  return `${request.protocol === 'https' ? 'https' : 'http'}://${safe}`;
-}

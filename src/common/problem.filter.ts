@@ -69,7 +69,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (body.status === 429) {
       // The throttler names its header after the limit that was hit (Retry-After-login); clients read Retry-After.
       const named = Object.entries(reply.getHeaders()).find(([name]) => name.toLowerCase().startsWith('retry-after-'));
-      reply.header('Retry-After', String(named?.[1] ?? reply.getHeader('Retry-After') ?? 60));
+      reply.header('Retry-After', String(named?.[1] ?? reply.getHeader('Retry-After') ?? body.retryAfter ?? 60));
     }
     reply.status(body.status).header('Content-Type', 'application/problem+json; charset=utf-8').send(JSON.stringify(body));
   }

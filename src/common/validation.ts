@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, PipeTransform, ValidationError, ValidationPipe, ArgumentMetadata } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, isISO8601, ValidateBy } from 'class-validator';
+import { FORBIDDEN_KEYS } from './json-shape';
 import { problem } from './problem.filter';
 
 export interface FieldError {
@@ -25,10 +26,18 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-export function validationProblem(errors: FieldError[]): BadRequestException {
-  const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-  return new BadRequestException(problem(400, detail || 'the request is invalid', { errors }, 'VALIDATION_FAILED'));
+/** At most this many field errors in one answer: a body of thousands of bad fields must not answer megabytes. */
+export const MAX_FIELD_ERRORS = 20;
+
+export function validationProblem(all: FieldError[]): BadRequestException {
+  const errors = all.slice(0, MAX_FIELD_ERRORS);
+  const more = all.length - errors.length;
+  const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ') + (more > 0 ? `; and ${more} more` : '');
+  return new BadRequestException(problem(400, detail || 'the request is invalid', { errors, ...(more > 0 ? { moreErrors: more } : {}) }, 'VALIDATION_FAILED'));
 }
+
+/** class-validator's words for a field no DTO declares (forbidNonWhitelisted). */
+export const unknownField = (field: string) => `property ${field.split(/[.[]/).at(-1)} should not exist`;
 
 /** class-validator on every body and query: unknown fields rejected, every bad field listed. */
 export const validationPipe = new ValidationPipe({
@@ -95,7 +104,12 @@ function normalise(value: unknown, path: string, errors: FieldError[], depth: nu
   if (Array.isArray(value)) return value.map((v, i) => normalise(v, `${path}[${i}]`, errors, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = normalise(v, path ? `${path}.${k}` : k, errors, depth + 1);
+    for (const [k, v] of Object.entries(value)) {
+      const field = path ? `${path}.${k}` : k;
+      // The query string too (the body's parser refused these already): never a field, and `out[k]` would set a prototype.
+      if (FORBIDDEN_KEYS.has(k)) errors.push({ field, message: unknownField(field) });
+      else out[k] = normalise(v, field, errors, depth + 1);
+    }
     return out;
   }
   return value;

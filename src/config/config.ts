@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 /** The whole configuration, validated once at boot; the app, the CLI and the TypeORM CLI read it from here. */
@@ -46,6 +47,15 @@ export class EnvironmentVariables {
   @MinLength(32, { message: 'NEWSROOM_JWT_SECRET must be at least 32 characters' })
   NEWSROOM_JWT_SECRET?: string;
 
+  /**
+   * The service's public address (scheme, host, port, optional path prefix), for every absolute link it writes: the
+   * page's canonical link and JSON-LD @id, the Atom feed's ids and links, ninjs uri. Never taken from the request's
+   * Host header, which is the client's to choose. Required in production; `http://localhost:PORT` otherwise.
+   */
+  @IsOptional()
+  @IsString()
+  NEWSROOM_PUBLIC_URL?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 
@@ -60,6 +70,30 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   NEWSROOM_RATE_LIMIT_LOGIN: number = 10;
+
+  /**
+   * Failed sign-ins in a row for one username before it is locked: for 1 s, then twice as long with each further failure
+   * (up to 15 minutes); a success clears the count. Shared by all instances (in the database).
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 5 : Number(value)))
+  @IsInt()
+  @Min(1)
+  NEWSROOM_LOGIN_LOCKOUT_AFTER: number = 5;
+
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client's address (the sign-in limit is per address): 'off' (none:
+   * the address is the TCP peer's), 'on' (any), a number of hops, or a comma-separated list of addresses or CIDR ranges.
+   */
+  @Matches(/^(off|on|\d{1,2}|[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*)$/, {
+    message: "NEWSROOM_TRUST_PROXY must be 'off', 'on', a number of hops or a comma-separated list of addresses or CIDR ranges",
+  })
+  NEWSROOM_TRUST_PROXY: string = 'off';
+
+  /** Live feeds (GET /events/stream) one user may hold open at once, per instance; 429 beyond. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 5 : Number(value)))
+  @IsInt()
+  @Min(1)
+  NEWSROOM_EVENT_STREAMS_PER_USER: number = 5;
 
   /** Writes (POST, PATCH, DELETE) per user per minute. */
   @Transform(({ value }) => (value === undefined || value === '' ? 300 : Number(value)))
@@ -101,7 +135,52 @@ export class EnvironmentVariables {
   NEWSROOM_HEAD_CACHE_ENTRIES: number = 256;
 }
 
-export type AppConfig = EnvironmentVariables & { dataDir: string; embedded: boolean; production: boolean };
+export type AppConfig = EnvironmentVariables & {
+  /** NEWSROOM_TRUST_PROXY as Fastify's trustProxy option. */
+  trustProxy: boolean | number | string;
+  dataDir: string;
+  embedded: boolean;
+  production: boolean;
+  /** NEWSROOM_PUBLIC_URL without a trailing slash, or its default. */
+  publicUrl: string;
+};
+
+/** NEWSROOM_TRUST_PROXY for Fastify: each listed address or range must be one (net.isIP), or the start fails. */
+function trustProxyOf(value: string): boolean | number | string {
+  if (value === 'off') return false;
+  if (value === 'on') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((s) => s.trim());
+  const bad = entries.filter((entry) => {
+    const [address, bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const max = family === 4 ? 32 : 128;
+    return !family || rest.length > 0 || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max));
+  });
+  if (bad.length) throw new Error(`Invalid configuration:\n  NEWSROOM_TRUST_PROXY: not an address or CIDR range: ${bad.join(', ')}`);
+  return entries.join(',');
+}
+
+/** NEWSROOM_PUBLIC_URL checked: an http(s) origin with an optional path, no credentials, query or fragment. */
+function publicUrlOf(config: EnvironmentVariables, production: boolean): string {
+  const given = config.NEWSROOM_PUBLIC_URL;
+  if (given === undefined) {
+    if (production) throw new Error('Invalid configuration:\n  NEWSROOM_PUBLIC_URL is required when NODE_ENV=production');
+    return `http://localhost:${config.PORT}`;
+  }
+  const url = URL.canParse(given) ? new URL(given) : undefined;
+  const problem = !url
+    ? 'is not a URL'
+    : !['http:', 'https:'].includes(url.protocol)
+      ? 'must be http or https'
+      : url.username || url.password
+        ? 'must not carry a user name or password'
+        : url.search || url.hash || given.includes('?') || given.includes('#')
+          ? 'must not have a query or fragment'
+          : undefined;
+  if (problem) throw new Error(`Invalid configuration:\n  NEWSROOM_PUBLIC_URL ${problem} (such as https://news.example.org)`);
+  return url!.href.replace(/\/+$/, '');
+}
 
 export function validateEnvironment(env: Record<string, unknown>): AppConfig {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -111,6 +190,10 @@ export function validateEnvironment(env: Record<string, unknown>): AppConfig {
     const lines = errors.flatMap((e) => Object.values(e.constraints ?? {}));
     throw new Error(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
+  // bcrypt ignores what follows the 72nd byte; the password's strength is checked when the admin is created (auth/password-policy.ts).
+  if (Buffer.byteLength(config.NEWSROOM_ADMIN_PASSWORD ?? '', 'utf8') > 72) {
+    throw new Error('Invalid configuration:\n  NEWSROOM_ADMIN_PASSWORD must be at most 72 bytes in UTF-8 (bcrypt ignores the rest)');
+  }
   const production = config.NODE_ENV === 'production';
   if (production && !config.NEWSROOM_JWT_SECRET) {
     throw new Error('Invalid configuration:\n  NEWSROOM_JWT_SECRET is required when NODE_ENV=production');
@@ -119,6 +202,8 @@ export function validateEnvironment(env: Record<string, unknown>): AppConfig {
     dataDir: resolve(config.NEWSROOM_DATA_DIR),
     embedded: !config.DATABASE_URL,
     production,
+    publicUrl: publicUrlOf(config, production),
+    trustProxy: trustProxyOf(config.NEWSROOM_TRUST_PROXY),
   });
 }
 

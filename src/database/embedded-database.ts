@@ -1,7 +1,8 @@
 import { PGlite, type PGliteOptions, types } from '@electric-sql/pglite';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ensureDirectory, lockDataDirectory } from './pglite-pool';
+import { lockDataDirectory } from './pglite-pool';
+import { ensurePrivateDirectory, makeFilesPrivate } from './private-files';
 
 /**
  * PostgreSQL zeroes all of its shared memory when it starts, in wasm: with PGlite's default 128 MB of shared
@@ -46,6 +47,8 @@ function compilePostgres(): Promise<WasmModule> {
 export class EmbeddedDatabase {
   /** Settles when PostgreSQL has started, or failed to. */
   readonly db: Promise<PGlite>;
+  /** Settles when the files PGlite made (0666, whatever the umask) are the service user's only (private-files.ts). */
+  private filesPrivate: Promise<void>;
   private readonly unlock: () => void;
   private closed?: Promise<void>;
 
@@ -53,13 +56,14 @@ export class EmbeddedDatabase {
     readonly dataDir: string,
     { compileOnWorker = false } = {},
   ) {
-    ensureDirectory(dataDir);
+    ensurePrivateDirectory(dataDir);
     this.unlock = lockDataDirectory(dataDir);
     this.db = (compileOnWorker ? compilePostgres() : Promise.resolve(undefined)).then((pgliteWasmModule) => {
       // int8 as a string, as pg gives it, so both engines hand the same types to the code above.
       const db = new PGlite(join(dataDir, 'pglite'), { parsers: { [types.INT8]: (value: string) => value }, startParams: EMBEDDED_START_PARAMS, pgliteWasmModule });
       return db.waitReady.then(() => db);
     });
+    this.filesPrivate = this.db.then(() => makeFilesPrivate(join(dataDir, 'pglite'))).catch(() => undefined);
     // A failed start is reported to whoever uses the database first, not as an unhandled rejection meanwhile.
     this.db.catch(() => undefined);
   }
@@ -69,6 +73,8 @@ export class EmbeddedDatabase {
       try {
         const db = await this.db.catch(() => undefined);
         if (db && !db.closed) await db.close();
+        await this.filesPrivate;
+        await makeFilesPrivate(join(this.dataDir, 'pglite')).catch(() => undefined);
       } finally {
         this.unlock();
       }

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
+import { PRIVATE_FILE } from './private-files';
 
 /**
  * A pg-compatible Pool over one PGlite instance for TypeORM's postgres driver.
@@ -132,7 +133,7 @@ export function lockDataDirectory(dir: string): () => void {
   const lockFile = join(dir, 'masthead.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(lockFile, 'wx');
+      const fd = openSync(lockFile, 'wx', PRIVATE_FILE);
       writeSync(fd, String(process.pid));
       closeSync(fd);
       return () => rmSync(lockFile, { force: true });
@@ -158,8 +159,4 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-export function ensureDirectory(dir: string): void {
-  mkdirSync(dir, { recursive: true });
 }

@@ -1,10 +1,12 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/roles';
 import { Clock } from '../common/clock';
-import { baseUrlOf, etag, noneMatch } from '../common/http';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { etag, noneMatch } from '../common/http';
 import { ArticleViewQueries } from '../read-models/article-view/article-view.queries';
 import type { PublishedArticle } from '../read-models/published-article/published-article';
 import { PublishedArticleQueries } from '../read-models/published-article/published-article.queries';
@@ -46,7 +48,13 @@ export class PublishingController {
     private readonly articles: ArticleViewQueries,
     private readonly clock: Clock,
     private readonly cache: PublishedCache,
-  ) {}
+    config: ConfigService,
+  ) {
+    this.baseUrl = config.get<AppConfig>(APP_CONFIG)!.publicUrl;
+  }
+
+  /** NEWSROOM_PUBLIC_URL: every absolute link names it, whatever Host the request came with. */
+  private readonly baseUrl: string;
 
   private async withdrawal(id: string) {
     const article = await this.articles.current(id);
@@ -61,9 +69,8 @@ export class PublishingController {
     const row = await this.queries.published(id);
     if (!row?.document) throw neverPublished();
     if (row.status === 'withdrawn') throw gone(await this.withdrawal(id));
-    const baseUrl = baseUrlOf(request);
-    const rendered = renderedNinjs(row.document, baseUrl);
-    this.cache.store(ticket, 'ninjs', baseUrl, rendered);
+    const rendered = renderedNinjs(row.document, this.baseUrl);
+    this.cache.store(ticket, 'ninjs', this.baseUrl, rendered);
     return sendRendered(request, reply, rendered);
   }
 
@@ -86,9 +93,8 @@ export class PublishingController {
         .header('Cache-Control', 'public, max-age=60')
         .send(renderWithdrawnPage({ language: row.document.language, reason: withdrawal?.reason ?? null, at: withdrawal?.at ?? null }));
     }
-    const baseUrl = baseUrlOf(request);
-    const rendered = renderedPage(row.document, baseUrl);
-    this.cache.store(ticket, 'page', baseUrl, rendered);
+    const rendered = renderedPage(row.document, this.baseUrl);
+    this.cache.store(ticket, 'page', this.baseUrl, rendered);
     return sendRendered(request, reply, rendered);
   }
 
@@ -98,7 +104,7 @@ export class PublishingController {
   @ApiOperation({ summary: `Atom feed of the latest ${FEED_SIZE} changes readers see; a withdrawn article is an RFC 6721 tombstone` })
   async feed(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const { live, withdrawn } = await this.queries.latest(FEED_SIZE);
-    const xml = renderAtomFeed(live, { baseUrl: baseUrlOf(request), now: this.clock.now(), withdrawn });
+    const xml = renderAtomFeed(live, { baseUrl: this.baseUrl, now: this.clock.now(), withdrawn });
     const tag = `"${createHash('sha256').update(xml).digest('base64url').slice(0, 27)}"`;
     reply.header('ETag', tag).header('Cache-Control', 'public, max-age=60');
     if (noneMatch(request, tag)) return reply.status(304).send();

@@ -251,7 +251,7 @@ describe(`crash: kill -9 under load, restart on the same ${ENGINE} database`, ()
       const [{ n }] = await sql.query(`SELECT count(*) AS n FROM event_chain WHERE position = $1`, [v.position]);
       sealed += Number(n);
       const [previous] = await sql.query(`SELECT hash FROM events WHERE stream_id = $1 AND version = $2`, [v.stream_id, v.version - 1]);
-      await sql.query(`DELETE FROM events WHERE stream_id = $1 AND version = $2`, [v.stream_id, v.version]);
+      await sql.rewriteLog(`DELETE FROM events WHERE stream_id = $1 AND version = $2`, [v.stream_id, v.version]);
       // The ledger rolled back with it, as if the transaction had never committed: the per-stream chain stays whole.
       await sql.query(`UPDATE streams SET version = $2, head_hash = $3 WHERE stream_id = $1`, [v.stream_id, v.version - 1, previous.hash]);
     }

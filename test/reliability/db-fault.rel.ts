@@ -54,9 +54,9 @@ function ensureCluster(): void {
 
   it('answers 503 with Retry-After while the database is down, writes nothing half, and recovers by itself', async () => {
     const token = (await call(server.url, 'POST', '/auth/token', { body: { username: 'admin', password: 'admin-password-for-reliability' } })).json.accessToken;
-    const reporterRes = await call(server.url, 'POST', '/users', { token, body: { username: 'fault-reporter', password: 'fault-reporter-pw', roles: ['reporter'] } });
+    const reporterRes = await call(server.url, 'POST', '/users', { token, body: { username: 'fault-reporter', password: 'fault-reporter-pw-for-reliability', roles: ['reporter'] } });
     expect(reporterRes.status).toBe(201);
-    const reporter = (await call(server.url, 'POST', '/auth/token', { body: { username: 'fault-reporter', password: 'fault-reporter-pw' } })).json.accessToken;
+    const reporter = (await call(server.url, 'POST', '/auth/token', { body: { username: 'fault-reporter', password: 'fault-reporter-pw-for-reliability' } })).json.accessToken;
 
     const acked: string[] = [];
     const statuses = new Map<number, number>();

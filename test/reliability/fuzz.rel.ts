@@ -243,7 +243,7 @@ describe('fuzz: bad input never breaks the API', () => {
       ['kind', 'POST', `/articles/${article}/corrections`, { kind: 'correction', note: 'n' }, true, 'publisher'],
       ['username', 'POST', '/auth/token', { username: 'admin', password: 'x' }],
       ['password', 'POST', '/auth/token', { username: 'admin', password: 'x' }],
-      ['roles', 'POST', '/users', { username: 'u', password: 'password1', roles: ['reporter'] }, false, 'admin'],
+      ['roles', 'POST', '/users', { username: 'u', password: 'correct-horse-battery-staple', roles: ['reporter'] }, false, 'admin'],
     ];
     const tokenFor = (who?: string) => (who === 'editor' ? editor : who === 'publisher' ? publisher : who === 'admin' ? t.adminToken : reporter);
     for (const [field, method, path, base, ifMatch, who] of fields) {

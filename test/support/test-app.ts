@@ -91,7 +91,8 @@ export async function startApp(extraEnv: Record<string, string> = {}, existing?:
     env,
     adminToken,
     async user(roles, username = `${roles.join('-') || 'nobody'}-${++counter}-${Math.random().toString(36).slice(2, 6)}`) {
-      const password = `pw-${username}-secret`;
+      // Strong enough for the password policy (auth/password-policy.ts) whatever the username.
+      const password = `pw-${username}-kept-secret-in-tests`;
       const res = await http().post('/users').set('Authorization', `Bearer ${adminToken}`).send({ username, password, roles }).expect(201);
       return { id: res.body.id, username, password, token: await login(username, password) };
     },

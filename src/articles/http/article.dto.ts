@@ -41,6 +41,24 @@ function SaysSomething(): PropertyDecorator {
   });
 }
 
+/**
+ * A photo link is published to every reader: a user name or password in it (`https://user:pw@host/...`) would hand the
+ * photo desk's credentials to the world. Read as browsers read it (WHATWG URL), which is what the page and ninjs render.
+ */
+function HasNoCredentials(): PropertyDecorator {
+  return ValidateBy({
+    name: 'hasNoCredentials',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string' || !URL.canParse(value)) return true; // IsUrl answers for those
+        const url = new URL(value);
+        return url.username === '' && url.password === '';
+      },
+      defaultMessage: (args) => `${args?.property ?? 'the link'} must not carry a user name or password`,
+    },
+  });
+}
+
 const present = (field: string) => (o: Record<string, unknown>) => o[field] !== undefined;
 
 export class BlockDto {
@@ -164,6 +182,7 @@ export class AttachPhotoDto {
   @ApiProperty({ example: 'https://photos.example.org/roundtable.jpg' })
   @IsString()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'href must be an http(s) URL' })
+  @HasNoCredentials()
   @MaxLength(2000)
   href: string;
 

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AccessLog } from '../../common/access-log';
-import { baseUrlOf } from '../../common/http';
 import { ANY_ORIGIN } from './published.controller';
 import { PublishedCache, PublishedRendering, sendRendered } from './published-cache';
 
-/** The routes the cache answers, as Fastify names them, and the origin each rendering depends on. */
+/** The routes the cache answers, as Fastify names them, and whether the rendering carries absolute links. */
 const ROUTES: Record<string, { rendering: PublishedRendering; byOrigin: boolean }> = {
   '/published/:id': { rendering: 'document', byOrigin: false },
   '/published/:id/ninjs': { rendering: 'ninjs', byOrigin: true },
@@ -19,18 +18,18 @@ const ROUTES: Record<string, { rendering: PublishedRendering; byOrigin: boolean 
  * Serves nothing until the returned function is given the cache and the access log (both exist once Nest has built
  * the application, after its middleware chain was registered).
  */
-export function servePublishedFromCache(fastify: FastifyInstance): (cache: PublishedCache, accessLog: AccessLog) => void {
-  let serving: { cache: PublishedCache; accessLog: AccessLog } | undefined;
+export function servePublishedFromCache(fastify: FastifyInstance): (cache: PublishedCache, accessLog: AccessLog, publicUrl: string) => void {
+  let serving: { cache: PublishedCache; accessLog: AccessLog; publicUrl: string } | undefined;
   fastify.addHook('onRequest', (request, reply, done) => {
     const route = ROUTES[request.routeOptions.url ?? ''];
     if (!route || !serving?.cache.enabled || request.method !== 'GET' || request.url.includes('?')) return done();
     const id = (request.params as { id?: string }).id ?? '';
-    const hit = serving.cache.get(route.rendering, id, route.byOrigin ? baseUrlOf(request) : ANY_ORIGIN);
+    const hit = serving.cache.get(route.rendering, id, route.byOrigin ? serving.publicUrl : ANY_ORIGIN);
     if (!hit) return done();
     serving.accessLog(request, reply);
     sendRendered(request, reply, hit);
   });
-  return (cache, accessLog) => {
-    serving = { cache, accessLog };
+  return (cache, accessLog, publicUrl) => {
+    serving = { cache, accessLog, publicUrl };
   };
 }

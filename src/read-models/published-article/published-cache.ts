@@ -147,7 +147,7 @@ export class PublishedCache {
   }
 }
 
-/** The page and ninjs carry absolute links built from the request's origin: one entry per origin. */
+/** The page and ninjs carry absolute links to NEWSROOM_PUBLIC_URL (one per instance, never the request's Host). */
 const cacheKey = (rendering: PublishedRendering, id: string, baseUrl: string) => `${rendering} ${id.toLowerCase()} ${baseUrl}`;
 
 const sizeOf = (key: string, r: RenderedArticle) =>

@@ -329,8 +329,12 @@ export async function createUser(base: string, adminToken: string, username: str
 
 export interface Sql {
   query<T = any>(text: string, params?: unknown[]): Promise<T[]>;
+  /** One statement on the append-only log, with the operator's deliberate bypass (README, "The log is append-only"). */
+  rewriteLog(text: string, params?: unknown[]): Promise<void>;
   close(): Promise<void>;
 }
+
+const ALLOW_LOG_REWRITE = `SET LOCAL masthead.allow_log_rewrite = 'on'`;
 
 /**
  * SQL on the suite's database: a pg pool on PostgreSQL; on PGlite the data directory itself, opened in this
@@ -344,6 +348,20 @@ export async function openSql(db: Database, poolSize = 20): Promise<Sql> {
     pool.on('error', () => undefined);
     return {
       query: async (text, params) => (await pool.query(text, params as unknown[])).rows,
+      rewriteLog: async (text, params) => {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query(ALLOW_LOG_REWRITE);
+          await client.query(text, params as unknown[]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        } finally {
+          client.release();
+        }
+      },
       close: () => pool.end(),
     };
   }
@@ -353,6 +371,12 @@ export async function openSql(db: Database, poolSize = 20): Promise<Sql> {
   await pg.waitReady;
   return {
     query: async <T>(text: string, params?: unknown[]) => (await pg.query<T>(text, params)).rows,
+    rewriteLog: async (text: string, params?: unknown[]) => {
+      await pg.transaction(async (tx) => {
+        await tx.exec(ALLOW_LOG_REWRITE);
+        await tx.query(text, params);
+      });
+    },
     close: async () => {
       try {
         await pg.close();
