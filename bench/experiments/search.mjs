@@ -2,17 +2,19 @@
 // index over grams, the exact check, the rank, the snippets) against a raw ILIKE scan of the same rows, in the
 // same run, on PostgreSQL and on the embedded PGlite; and the EXPLAIN of each query, to show the index in use.
 //   node bench/experiments/search.mjs            (npm run build first; npm run bench runs it as its "search" section)
-// Env: BENCH_SEARCH_ARTICLES (20000), BENCH_SEARCH_SAMPLES (40 per query), BENCH_SEARCH_ENGINES (postgres,pglite).
+// Env: BENCH_SEARCH_ARTICLES (20000; 5000 with BENCH_QUICK=1), BENCH_SEARCH_SAMPLES (40 per query; 10 quick),
+//      BENCH_SEARCH_ENGINES (postgres,pglite).
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { ADMIN_PASSWORD, BENCH_DIR, JWT_SECRET, createDatabase, dist, dropDatabase, latencySummary, log, percentile, require, round } from '../lib/common.mjs';
+import { ADMIN_PASSWORD, BENCH_DIR, JWT_SECRET, QUICK, createDatabase, dist, dropDatabase, latencySummary, log, percentile, require, round } from '../lib/common.mjs';
 import { seed } from '../lib/payload.mjs';
 
-const ARTICLES = Number(process.env.BENCH_SEARCH_ARTICLES ?? 20_000);
-const SAMPLES = Number(process.env.BENCH_SEARCH_SAMPLES ?? 40);
+// BENCH_QUICK=1: 5,000 articles and 10 samples, for a short run (the figures to report come from 20,000).
+const ARTICLES = Number(process.env.BENCH_SEARCH_ARTICLES ?? (QUICK ? 5_000 : 20_000));
+const SAMPLES = Number(process.env.BENCH_SEARCH_SAMPLES ?? (QUICK ? 10 : 40));
 
 /**
  * The queries measured: a rare Chinese pair and a rare Latin word (each planted in 2 % of the articles), and a
