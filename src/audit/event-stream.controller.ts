@@ -1,6 +1,7 @@
 import { BadRequestException, BeforeApplicationShutdown, Controller, HttpException, MessageEvent, Req, Sse } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../common/openapi';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
 import { AccessClaims, admits, AuthenticatedRequest } from '../auth/auth.guard';
@@ -27,7 +28,6 @@ function parseEventId(id: string | string[] | undefined): GlobalPosition | null 
  * use), so a dashboard that reconnects with Last-Event-ID misses nothing and sees nothing twice.
  */
 @ApiTags('audit')
-@ApiBearerAuth()
 @Controller('events')
 export class EventStreamController implements BeforeApplicationShutdown {
   /** The open feeds: ended when the service stops, which would otherwise wait for every client to hang up. */
@@ -46,7 +46,18 @@ export class EventStreamController implements BeforeApplicationShutdown {
 
   @Sse('stream')
   @Roles(...CAN.audit)
-  @ApiOperation({ summary: 'Live feed of new events; resumable with Last-Event-ID' })
+  @ApiRoute({
+    summary: 'Live feed of new events (Server-Sent Events); resumable with Last-Event-ID',
+    ok: {
+      status: 200,
+      description: 'An open stream: each event as an SSE message, id "<transaction>:<position>", event the type, data the stored event as JSON (articleId, version, type, data, metadata…). Ends when access is lost.',
+      contentType: 'text/event-stream',
+      schema: { type: 'string' },
+    },
+    auth: { roles: CAN.audit },
+    problems: { 400: ['BAD_LAST_EVENT_ID'], 429: ['TOO_MANY_STREAMS'] },
+  })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last message received: the stream resumes after it.', schema: { type: 'string', example: '1234:56' } })
   stream(@Req() req: FastifyRequest & AuthenticatedRequest): Observable<MessageEvent> {
     const resumeFrom = parseEventId(req.headers['last-event-id']);
     const { user, claims = {} } = req;

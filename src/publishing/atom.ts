@@ -28,6 +28,8 @@ export interface AtomOptions {
   title?: string;
   /** Articles withdrawn among the latest changes. */
   withdrawn?: readonly FeedTombstone[];
+  /** The search (?q=) the entries match, if any: part of the feed's id and self link, and of its title. */
+  query?: string;
 }
 
 function entry(doc: PublishedArticle, base: string): string {
@@ -62,12 +64,14 @@ export function renderAtomFeed(docs: readonly PublishedArticle[], opts: AtomOpti
   const withdrawn = opts.withdrawn ?? [];
   const times = [...docs.map((d) => d.updatedAt), ...withdrawn.map((t) => t.when)];
   const updated = times.reduce((latest, time) => (Date.parse(time) > Date.parse(latest) ? time : latest), times[0] ?? opts.now);
+  const self = `${base}/feeds/published.atom${opts.query !== undefined ? `?q=${encodeURIComponent(opts.query)}` : ''}`;
+  const title = (opts.title ?? 'Masthead: published articles') + (opts.query !== undefined ? ` matching “${opts.query}”` : '');
   return `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
-  <id>${escapeXml(`${base}/feeds/published.atom`)}</id>
-  <title type="text">${escapeXml(opts.title ?? 'Masthead: published articles')}</title>
+  <id>${escapeXml(self)}</id>
+  <title type="text">${escapeXml(title)}</title>
   <updated>${escapeXml(updated)}</updated>
-  <link rel="self" type="application/atom+xml" href="${escapeXml(`${base}/feeds/published.atom`)}"/>
+  <link rel="self" type="application/atom+xml" href="${escapeXml(self)}"/>
   <author><name>Masthead</name></author>
   <generator>Masthead</generator>
 ${[...docs.map((d) => entry(d, base)), ...withdrawn.map(tombstone)].join('\n')}

@@ -1,6 +1,7 @@
-import { Controller, Get, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../common/openapi';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/roles';
@@ -14,6 +15,9 @@ import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from '../
 import { gone, neverPublished } from '../read-models/published-article/published.controller';
 import { PAGE_CONTENT_SECURITY_POLICY, renderArticlePage, renderNotFoundPage, renderWithdrawnPage } from './article-page';
 import { renderAtomFeed } from './atom';
+import { FeedQuery } from './feed.query';
+import { BadSearch } from '../read-models/search/search-text';
+import { badSearch } from '../read-models/search/search-sql';
 import { toNinjs } from './ninjs';
 
 export const FEED_SIZE = 50;
@@ -63,7 +67,13 @@ export class PublishingController {
 
   @Get('published/:id/ninjs')
   @Public()
-  @ApiOperation({ summary: 'The published article as IPTC ninjs 2.1' })
+  @ApiRoute({
+    summary: 'The published article as IPTC ninjs 2.1',
+    ok: { status: 200, description: 'A ninjs 2.1 document.', schema: { type: 'object', additionalProperties: true, description: 'IPTC ninjs 2.1 (https://iptc.org/std/ninjs/).' }, headers: ['ETag', 'Cache-Control'] },
+    also: [{ status: 304, description: 'Not modified (If-None-Match matched the ETag).', headers: ['ETag'] }],
+    auth: 'public',
+    problems: { 404: ['NOT_PUBLISHED'], 410: ['ARTICLE_WITHDRAWN'] },
+  })
   async ninjs(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const ticket = this.cache.ticket(id);
     const row = await this.queries.published(id);
@@ -76,8 +86,16 @@ export class PublishingController {
 
   @Get('news/:id')
   @Public()
-  @ApiProduces('text/html')
-  @ApiOperation({ summary: 'The article page (HTML with schema.org NewsArticle); 410 page when withdrawn' })
+  @ApiRoute({
+    summary: 'The article page (HTML with schema.org NewsArticle); 404 and 410 are HTML pages too',
+    ok: { status: 200, description: 'The page.', contentType: 'text/html', schema: { type: 'string' }, headers: ['ETag', 'Cache-Control'] },
+    also: [
+      { status: 304, description: 'Not modified (If-None-Match matched the ETag).', headers: ['ETag'] },
+      { status: 404, description: 'An HTML page: no such published article.' },
+      { status: 410, description: 'An HTML page: withdrawn, with the reason.', headers: ['Cache-Control'] },
+    ],
+    auth: 'public',
+  })
   async page(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const ticket = this.cache.ticket(id);
     const row = await this.queries.published(id);
@@ -100,11 +118,18 @@ export class PublishingController {
 
   @Get('feeds/published.atom')
   @Public()
-  @ApiProduces('application/atom+xml')
-  @ApiOperation({ summary: `Atom feed of the latest ${FEED_SIZE} changes readers see; a withdrawn article is an RFC 6721 tombstone` })
-  async feed(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const { live, withdrawn } = await this.queries.latest(FEED_SIZE);
-    const xml = renderAtomFeed(live, { baseUrl: this.baseUrl, now: this.clock.now(), withdrawn });
+  @ApiRoute({
+    summary: `Atom feed of the latest ${FEED_SIZE} changes readers see (with ?q=, of those that match); a withdrawn article is an RFC 6721 tombstone`,
+    ok: { status: 200, description: 'An Atom 1.0 feed.', contentType: 'application/atom+xml', schema: { type: 'string' }, headers: ['ETag', 'Cache-Control'] },
+    also: [{ status: 304, description: 'Not modified (If-None-Match matched the ETag).', headers: ['ETag'] }],
+    auth: 'public',
+    problems: { 400: ['VALIDATION_FAILED'] },
+  })
+  async feed(@Query() query: FeedQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const { live, withdrawn } = await this.queries.latest(FEED_SIZE, query.q).catch((err: unknown) => {
+      throw err instanceof BadSearch ? badSearch(err) : err;
+    });
+    const xml = renderAtomFeed(live, { baseUrl: this.baseUrl, now: this.clock.now(), withdrawn, query: query.q });
     const tag = `"${createHash('sha256').update(xml).digest('base64url').slice(0, 27)}"`;
     reply.header('ETag', tag).header('Cache-Control', 'public, max-age=60');
     if (noneMatch(request, tag)) return reply.status(304).send();

@@ -1,6 +1,7 @@
-import { BadRequestException, Body, Controller, Delete, NotFoundException, Param, Patch, Post, Req, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, HttpCode, NotFoundException, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../../common/openapi';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { CAN, Roles } from '../../auth/roles';
@@ -23,12 +24,12 @@ import {
   ReviseArticleDto,
   WithdrawDto,
 } from './article.dto';
+import { BylineAnswer, CommandAnswer, CorrectionAnswer, PhotoAnswer, PublishAnswer, RemovedAnswer } from './article.responses';
 
 const notFound = () => new NotFoundException(problem(404, 'no such article', { code: 'ARTICLE_NOT_FOUND' }, 'ARTICLE_NOT_FOUND'));
 
 /** The write side: every article command through the CommandBus (the reads are read-models/article-view). */
 @ApiTags('articles')
-@ApiBearerAuth()
 @Controller('articles')
 export class ArticlesController {
   constructor(
@@ -63,7 +64,11 @@ export class ArticlesController {
 
   @Post()
   @Roles(...CAN.write)
-  @ApiOperation({ summary: 'Draft an article' })
+  @ApiRoute({
+    summary: 'Draft an article',
+    ok: { status: 201, description: 'Drafted: version 1.', type: CommandAnswer, headers: ['ETag', 'Location'] },
+    auth: { roles: CAN.write }, body: true, idempotent: true, rateLimited: true,
+  })
   async draft(@Body() dto: DraftArticleDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const articleId = randomUUID();
     const r = await this.run(req, reply, user, articleId, {
@@ -76,7 +81,12 @@ export class ArticlesController {
 
   @Patch(':id')
   @Roles(...CAN.write)
-  @ApiOperation({ summary: 'Revise a draft (If-Match required)' })
+  @ApiRoute({
+    summary: 'Revise a draft (If-Match required)',
+    ok: { status: 200, description: 'Revised.', type: CommandAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.write }, body: true, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_WITHDRAWN', 'ARTICLE_PUBLISHED', 'ARTICLE_SCHEDULED'] },
+  })
   async revise(@Param('id') id: string, @Body() dto: ReviseArticleDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const changes = Object.fromEntries(
       Object.entries({ ...dto, body: dto.body?.map(({ type, text }) => ({ type, text })) }).filter(([, v]) => v !== undefined),
@@ -90,6 +100,12 @@ export class ArticlesController {
 
   @Post(':id/bylines')
   @Roles(...CAN.write)
+  @ApiRoute({
+    summary: 'Add a byline',
+    ok: { status: 201, description: 'Added.', type: BylineAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.write }, body: true, ifMatch: 'optional', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_WITHDRAWN', 'ARTICLE_PUBLISHED', 'ARTICLE_SCHEDULED'] },
+  })
   async addByline(@Param('id') id: string, @Body() dto: AddBylineDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, {
       type: 'AddByline',
@@ -100,6 +116,12 @@ export class ArticlesController {
 
   @Delete(':id/bylines/:bylineId')
   @Roles(...CAN.write)
+  @ApiRoute({
+    summary: 'Remove a byline',
+    ok: { status: 200, description: 'Removed.', type: RemovedAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.write }, ifMatch: 'optional', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND', 'BYLINE_NOT_FOUND'], 409: ['ARTICLE_WITHDRAWN', 'ARTICLE_PUBLISHED', 'ARTICLE_SCHEDULED'] },
+  })
   async removeByline(@Param('id') id: string, @Param('bylineId') bylineId: string, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'RemoveByline', data: { bylineId } }, { ifMatch: false, status: 200 });
     return { id: r.articleId, version: r.version };
@@ -107,6 +129,12 @@ export class ArticlesController {
 
   @Post(':id/photos')
   @Roles(...CAN.write)
+  @ApiRoute({
+    summary: 'Attach a photo with its credit',
+    ok: { status: 201, description: 'Attached.', type: PhotoAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.write }, body: true, ifMatch: 'optional', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_WITHDRAWN', 'ARTICLE_PUBLISHED', 'ARTICLE_SCHEDULED'] },
+  })
   async attachPhoto(@Param('id') id: string, @Body() dto: AttachPhotoDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const { photographer, organisation, line } = dto.credit;
     const r = await this.run(req, reply, user, id, {
@@ -118,6 +146,12 @@ export class ArticlesController {
 
   @Delete(':id/photos/:photoId')
   @Roles(...CAN.write)
+  @ApiRoute({
+    summary: 'Remove a photo',
+    ok: { status: 200, description: 'Removed.', type: RemovedAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.write }, ifMatch: 'optional', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND', 'PHOTO_NOT_FOUND'], 409: ['ARTICLE_WITHDRAWN', 'ARTICLE_PUBLISHED', 'ARTICLE_SCHEDULED'] },
+  })
   async removePhoto(@Param('id') id: string, @Param('photoId') photoId: string, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'RemovePhoto', data: { photoId } }, { ifMatch: false, status: 200 });
     return { id: r.articleId, version: r.version };
@@ -125,7 +159,17 @@ export class ArticlesController {
 
   @Post(':id/approval')
   @Roles(...CAN.approve)
-  @ApiOperation({ summary: 'Approve exactly the version read (If-Match required; four-eyes)' })
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Approve exactly the version read (If-Match required; four-eyes)',
+    ok: { status: 200, description: 'Approved: status approved.', type: CommandAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.approve }, body: true, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: {
+      403: ['FOUR_EYES'],
+      404: ['ARTICLE_NOT_FOUND'],
+      409: ['ARTICLE_NOT_DRAFT', 'HEADLINE_REQUIRED', 'BODY_REQUIRED', 'BYLINE_REQUIRED', 'PHOTO_CREDIT_REQUIRED', 'ARTICLE_WITHDRAWN', 'ARTICLE_PUBLISHED', 'ARTICLE_SCHEDULED'],
+    },
+  })
   async approve(@Param('id') id: string, @Body() dto: ApproveDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'ApproveArticle', data: { note: dto.note ?? null } }, { ifMatch: true, status: 200, body: dto });
     return { id: r.articleId, version: r.version, status: r.status };
@@ -133,7 +177,13 @@ export class ArticlesController {
 
   @Post(':id/publication')
   @Roles(...CAN.publish)
-  @ApiOperation({ summary: 'Publish (or schedule) with a copyright notice (If-Match required)' })
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Publish (or schedule, with publishAt) with a copyright notice (If-Match required)',
+    ok: { status: 200, description: 'Published (status published) or scheduled (status scheduled, publishAt).', type: PublishAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.publish }, body: true, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_NOT_APPROVED', 'COPYRIGHT_NOTICE_REQUIRED', 'ARTICLE_WITHDRAWN'] },
+  })
   async publish(@Param('id') id: string, @Body() dto: PublishDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const { holder, text, usageTerms } = dto.copyrightNotice;
     const publishAt = dto.publishAt ? new Date(dto.publishAt).toISOString() : null;
@@ -146,7 +196,12 @@ export class ArticlesController {
 
   @Delete(':id/publication')
   @Roles(...CAN.publish)
-  @ApiOperation({ summary: 'Cancel a scheduled publication (If-Match required)' })
+  @ApiRoute({
+    summary: 'Cancel a scheduled publication (If-Match required)',
+    ok: { status: 200, description: 'Cancelled: status approved again.', type: CommandAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.publish }, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_NOT_SCHEDULED', 'ARTICLE_WITHDRAWN'] },
+  })
   async cancelSchedule(@Param('id') id: string, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'CancelScheduledPublication', data: {} }, { ifMatch: true, status: 200 });
     return { id: r.articleId, version: r.version, status: r.status };
@@ -154,7 +209,13 @@ export class ArticlesController {
 
   @Post(':id/corrections')
   @Roles(...CAN.publish)
-  @ApiOperation({ summary: 'A correction, never silent (If-Match required): a note goes live at once; a new headline or body is proposed (202) and goes live when someone else approves it' })
+  @ApiRoute({
+    summary: 'A correction, never silent (If-Match required): a note goes live at once (200); a new headline or body is proposed (202) and goes live when someone else approves it',
+    ok: { status: 200, description: 'A note-only correction: corrected and republished.', type: CommandAnswer, headers: ['ETag'] },
+    also: [{ status: 202, description: 'A new headline or body: proposed, not yet public (a CorrectionAnswer); Location names the proposal, which someone other than its author approves.', headers: ['ETag', 'Location'] }],
+    auth: { roles: CAN.publish }, body: true, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_NOT_PUBLISHED', 'CORRECTION_NOTE_REQUIRED', 'CORRECTION_PENDING', 'ARTICLE_WITHDRAWN'] },
+  })
   async correct(@Param('id') id: string, @Body() dto: CorrectDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, {
       type: 'CorrectArticle',
@@ -168,7 +229,13 @@ export class ArticlesController {
 
   @Post(':id/corrections/:correctionId/approval')
   @Roles(...CAN.approve)
-  @ApiOperation({ summary: 'Approve a proposed correction: it goes live (If-Match required; four-eyes: not by its author)' })
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Approve a proposed correction: it goes live (If-Match required; four-eyes: not by its author)',
+    ok: { status: 200, description: 'The correction is live.', type: CorrectionAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.approve }, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: { 403: ['FOUR_EYES'], 404: ['ARTICLE_NOT_FOUND', 'CORRECTION_NOT_FOUND'], 409: ['ARTICLE_NOT_PUBLISHED', 'ARTICLE_WITHDRAWN'] },
+  })
   async approveCorrection(@Param('id') id: string, @Param('correctionId') correctionId: string, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'ApproveCorrection', data: { correctionId: correctionId.toLowerCase() } }, { ifMatch: true, status: 200 });
     return { id: r.articleId, version: r.version, status: r.status, correctionId: correctionId.toLowerCase(), correctionStatus: 'approved' };
@@ -176,7 +243,13 @@ export class ArticlesController {
 
   @Post(':id/corrections/:correctionId/rejection')
   @Roles(...CAN.approve)
-  @ApiOperation({ summary: 'Reject (or, by its author, withdraw) a proposed correction (If-Match required)' })
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Reject (or, by its author, withdraw) a proposed correction (If-Match required)',
+    ok: { status: 200, description: 'The proposal is dropped; readers never saw it.', type: CorrectionAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.approve }, body: true, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND', 'CORRECTION_NOT_FOUND'], 409: ['ARTICLE_NOT_PUBLISHED', 'ARTICLE_WITHDRAWN'] },
+  })
   async rejectCorrection(@Param('id') id: string, @Param('correctionId') correctionId: string, @Body() dto: RejectCorrectionDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'RejectCorrection', data: { correctionId: correctionId.toLowerCase(), reason: dto.reason ?? null } }, { ifMatch: true, status: 200, body: dto });
     return { id: r.articleId, version: r.version, status: r.status, correctionId: correctionId.toLowerCase(), correctionStatus: 'rejected' };
@@ -184,7 +257,13 @@ export class ArticlesController {
 
   @Post(':id/withdrawal')
   @Roles(...CAN.publish)
-  @ApiOperation({ summary: 'Withdraw a published article (If-Match required)' })
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Withdraw a published article (If-Match required)',
+    ok: { status: 200, description: 'Withdrawn: readers get 410 with the reason.', type: CommandAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.publish }, body: true, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_NOT_PUBLISHED', 'WITHDRAWAL_REASON_REQUIRED', 'ARTICLE_WITHDRAWN'] },
+  })
   async withdraw(@Param('id') id: string, @Body() dto: WithdrawDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'WithdrawArticle', data: { reason: dto.reason } }, { ifMatch: true, status: 200, body: dto });
     return { id: r.articleId, version: r.version, status: r.status };

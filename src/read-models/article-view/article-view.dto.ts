@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { ArticleStatus } from '../../articles/domain/article';
 import { AsOfQuery } from '../../common/validation';
+import { SEARCH_LIMITS } from '../search/search-text';
 
 const STATUSES: ArticleStatus[] = ['draft', 'approved', 'scheduled', 'published', 'withdrawn'];
 /** Stream versions are PostgreSQL integers. */
@@ -13,6 +14,25 @@ export class ListArticlesQuery {
   @IsOptional()
   @IsIn(STATUSES)
   status?: ArticleStatus;
+
+  @ApiPropertyOptional({
+    description:
+      `Search: words found in the headline, summary, body, bylines, captions or photo credits (all of them, in any order). ` +
+      `Case and Latin diacritics are ignored (hanoi finds Hà Nội); Chinese, Japanese, Korean and Thai match from one character. ` +
+      `Results come best first (a word in the headline counts most), then newest, each with rank and snippet. ` +
+      `At most ${SEARCH_LIMITS.maxLength} characters and ${SEARCH_LIMITS.maxTerms} words; each word needs two letters or digits, or one CJK or Thai character.`,
+    maxLength: SEARCH_LIMITS.maxLength,
+    example: '東盟',
+  })
+  @IsOptional()
+  @IsString()
+  q?: string;
+
+  @ApiPropertyOptional({ description: 'Only articles drafted by this user: their id (uuid) or username.', maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  author?: string;
 
   @ApiPropertyOptional()
   @IsOptional()

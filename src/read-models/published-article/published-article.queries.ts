@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { UUID } from '../../common/uuid';
+import { querySearch, searchSql } from '../search/search-sql';
 import type { PublishedArticle } from './published-article';
 
 /** A withdrawn article in the feed: only its id and when it went (RFC 6721 tombstone), never its text. */
@@ -23,14 +24,17 @@ export class PublishedArticleQueries {
 
   /**
    * The latest changes readers can see, most recent first: live articles (published or corrected) and withdrawals,
-   * so a subscriber that kept an entry learns it was taken down.
+   * so a subscriber that kept an entry learns it was taken down. With `q`, only those whose published text matches
+   * it (a feed stays in time order: its readers sort by date); a withdrawal is a tombstone and shows no text.
    */
-  async latest(limit = 50): Promise<{ live: PublishedArticle[]; withdrawn: FeedTombstone[] }> {
-    const rows: { id: string; status: string; updated_at: Date | string; document: PublishedArticle | string }[] = await this.dataSource.query(
-      `SELECT id, status, updated_at, CASE WHEN status = 'published' THEN document END AS document FROM published_article
-        ORDER BY updated_at DESC, id DESC LIMIT $1`,
-      [limit],
-    );
+  async latest(limit = 50, q?: string): Promise<{ live: PublishedArticle[]; withdrawn: FeedTombstone[] }> {
+    const params: unknown[] = [limit];
+    const search = q !== undefined ? searchSql(q, params) : null;
+    const sql = `SELECT id, status, updated_at, CASE WHEN status = 'published' THEN document END AS document FROM published_article
+        ${search ? `WHERE ${search.where.join(' AND ')}` : ''} ORDER BY updated_at DESC, id DESC LIMIT $1`;
+    const rows: { id: string; status: string; updated_at: Date | string; document: PublishedArticle | string }[] = search
+      ? await querySearch(this.dataSource, sql, params)
+      : await this.dataSource.query(sql, params);
     const live: PublishedArticle[] = [];
     const withdrawn: FeedTombstone[] = [];
     for (const r of rows) {

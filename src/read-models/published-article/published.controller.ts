@@ -1,5 +1,7 @@
 import { Controller, Get, GoneException, HttpException, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../../common/openapi';
+import { PublishedArticleView } from '../article-view/article-view.responses';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/roles';
 import { problem } from '../../common/problem.filter';
@@ -39,7 +41,13 @@ export class PublishedController {
 
   @Get(':id')
   @Public()
-  @ApiOperation({ summary: 'The published article; ?asOf=<time> for what readers saw then' })
+  @ApiRoute({
+    summary: 'The published article; ?asOf=<time> for what readers saw then',
+    ok: { status: 200, description: 'What readers see.', type: PublishedArticleView, headers: ['ETag', 'Cache-Control'] },
+    also: [{ status: 304, description: 'Not modified (If-None-Match matched the ETag).', headers: ['ETag'] }],
+    auth: 'public',
+    problems: { 400: ['VALIDATION_FAILED'], 404: ['NOT_PUBLISHED'], 410: ['ARTICLE_WITHDRAWN'] },
+  })
   async get(@Param('id') id: string, @Query() q: AsOfQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (q.asOf) {
       // Withdrawn means withdrawn for the public: no earlier version is served either (signed-in roles use
