@@ -44,6 +44,7 @@ import { PublicationScheduler } from './scheduler/publication-scheduler.service'
 import { FeedQueries } from './publishing/feed.queries';
 import { PublishingController } from './publishing/publishing.controller';
 import { publishedCacheProviders } from './publishing/published-cache.listener';
+import { DeskModule } from './desk/desk.module';
 
 /** Providers shared by the HTTP service and the CLI: the event store, the domain's handlers, the read models. */
 export const CORE_PROVIDERS = [
@@ -114,7 +115,7 @@ export class AppModule {
   static register(config: AppConfig, runtime: RuntimeOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [...coreImports(config, runtime), TerminusModule, rateLimits(config)],
+      imports: [...coreImports(config, runtime), TerminusModule, rateLimits(config), DeskModule],
       controllers: [AuthController, ArticlesController, PublishedController, AuditController, EventStreamController, AdminController, HealthController, PublishingController],
       providers: [...CORE_PROVIDERS, ProjectionDaemon, PublicationScheduler, FeedQueries, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: RateLimitGuard }, ...publishedCacheProviders(config)],
     };
