@@ -73,7 +73,7 @@ function Users() {
       <h2 id={`${uid}-h`}>Users and roles</h2>
       <Notice kind="error">{error}</Notice>
       <Notice kind="ok">{ok}</Notice>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Users table">
         <table>
           <caption className="sr-only">Users, their roles and whether they may sign in</caption>
           <thead>
@@ -152,7 +152,7 @@ function Projections() {
       <h2 id={`${uid}-h`}>Read models</h2>
       <Notice kind="error">{error}</Notice>
       {rows && (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Read models table">
           <table>
             <caption className="sr-only">How far each read model is behind the event log</caption>
             <thead>
