@@ -127,7 +127,7 @@ run('the desk in headless Chromium (e2e)', () => {
       const h = await signIn(editorContext, origin, editor.username, editor.password, `/desk/stories/${id}/history`);
       await h.page.getByRole('heading', { name: 'Audit trail' }).waitFor();
       expect(await h.page.locator('.trail > li').count()).toBe(7);
-      await h.page.getByRole('button', { name: 'Show the story as it stood at version 5' }).click();
+      await h.page.getByRole('button', { name: 'Show version 5 as it stood' }).click();
       await h.page.locator('.preview h3', { hasText: SEED.draft.headline }).waitFor();
       expect(await h.page.locator('.preview h3').innerText()).toBe(SEED.draft.headline);
       await screen(h.page, 'history');

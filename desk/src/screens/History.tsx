@@ -75,8 +75,8 @@ export default function History({ id }: { id: string }) {
               <summary>What changed</summary>
               <DiffView changes={e.changes} />
             </details>
-            <button type="button" onClick={() => setVersion(e.version)} aria-label={`Show the story as it stood at version ${e.version}`}>
-              Show this version
+            <button type="button" onClick={() => setVersion(e.version)}>
+              Show version {e.version} as it stood
             </button>
           </li>
         ))}
