@@ -6,6 +6,8 @@ import { articleStreamId, publishedView, summaryView, toRecorded, workingView } 
 import { EventStore } from '../event-store/event-store.service';
 import { StoredEvent } from '../event-store/event-store.types';
 import type { ArticleStatus } from './domain/article';
+import { searchSql } from '../read-models/search/search-sql';
+import { snippet } from '../read-models/search/search-text';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -85,25 +87,52 @@ export class ArticleQueries {
     return fold(events.map(toRecorded));
   }
 
-  async list(status: ArticleStatus | undefined, cursor: string | undefined, limit: number) {
-    const after = cursor
-      ? decodeCursor(cursor, (v): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && UUID.test(String(v[1])))
-      : undefined;
-    if (after === null || (after && !isCursorTime(after[0]))) throw new BadCursor('the cursor is not one this service gave out');
+  /**
+   * A page of the working states, newest first; with `q`, the matches, best first (then newest), each with its rank
+   * and a snippet. `author` is the drafter's user id or username.
+   */
+  async list(filter: { status?: ArticleStatus; author?: string; q?: string; cursor?: string; limit: number }) {
+    const { limit } = filter;
     const params: unknown[] = [limit + 1];
     const where: string[] = [];
-    if (status) where.push(`status = $${params.push(status)}`);
-    if (after) where.push(`(created_at, id) < ($${params.push(after[0])}::timestamptz, $${params.push(after[1])}::uuid)`);
-    const rows: { state: Article; created_at: Date }[] = await this.dataSource.query(
-      `SELECT state, created_at FROM article_view ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY created_at DESC, id DESC LIMIT $1`,
+    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    if (filter.author) {
+      where.push(
+        UUID.test(filter.author)
+          ? `state->'createdBy'->>'id' = $${params.push(filter.author.toLowerCase())}`
+          : `state->'createdBy'->>'username' = $${params.push(filter.author)}`,
+      );
+    }
+    const search = filter.q !== undefined ? searchSql(filter.q, params) : null;
+    if (search) where.push(...search.where);
+    // The cursor is the last item's sort key: (created_at, id), or (rank, created_at, id) with q.
+    const key = search ? ['rank', 'created_at', 'id'] : ['created_at', 'id'];
+    const past: string[] = [];
+    if (filter.cursor) {
+      const after = decodeCursor(filter.cursor, (v): v is unknown[] => Array.isArray(v) && v.length === key.length);
+      const [rank, time, id] = search ? (after ?? []) : [0, ...(after ?? [])];
+      if (!after || !Number.isSafeInteger(rank) || typeof time !== 'string' || !isCursorTime(time) || !UUID.test(String(id))) {
+        throw new BadCursor('the cursor is not one this service gave out');
+      }
+      const values = [...(search ? [`$${params.push(rank)}::int`] : []), `$${params.push(time)}::timestamptz`, `$${params.push(id)}::uuid`];
+      past.push(`(${key.join(', ')}) < (${values.join(', ')})`);
+    }
+    const rows: { state: Article; created_at: Date; rank?: number }[] = await this.dataSource.query(
+      `SELECT state, created_at${search ? ', rank' : ''} FROM (
+         SELECT id, state, created_at${search ? `, ${search.rank} AS rank` : ''} FROM article_view
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ) a ${past.length ? `WHERE ${past.join(' AND ')}` : ''}
+        ORDER BY ${key.map((k) => `${k} DESC`).join(', ')} LIMIT $1`,
       params,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
     return {
-      items: page.map((r) => summaryView(r.state)),
-      nextCursor: rows.length > limit && last ? encodeCursor([new Date(last.created_at).toISOString(), last.state.id]) : null,
+      items: items.map((r) => (search ? { ...summaryView(r.state), rank: r.rank, snippet: snippet(r.state, search.terms) } : summaryView(r.state))),
+      nextCursor:
+        rows.length > limit && last
+          ? encodeCursor([...(search ? [last.rank] : []), new Date(last.created_at).toISOString(), last.state.id])
+          : null,
     };
   }
 

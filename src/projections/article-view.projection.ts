@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
+import { SEARCH_COLUMN_NAMES, SEARCH_COLUMNS, withSearchColumns } from '../read-models/search/search-text';
 import { appliedByVersion, ArticleChange, inlineRow, Projection, ProjectionRow, versionGuard } from './projection';
 
-const COLUMNS = 'id uuid, version int, status text, created_at timestamptz, updated_at timestamptz, state jsonb';
+const COLUMNS = `id uuid, version int, status text, created_at timestamptz, updated_at timestamptz, state jsonb, ${SEARCH_COLUMNS}`;
 
-const GUARD = versionGuard('id', ['version', 'status', 'updated_at', 'state']);
+const GUARD = versionGuard('id', ['version', 'status', 'updated_at', 'state', ...SEARCH_COLUMN_NAMES]);
 
-/** The working state of every article: list and detail of GET /articles. */
+/** The working state of every article: list (and search) and detail of GET /articles. */
 @Injectable()
 export class ArticleViewProjection implements Projection {
   readonly name = 'articles';
@@ -22,7 +23,7 @@ export class ArticleViewProjection implements Projection {
   }
 
   row({ after }: ArticleChange): ProjectionRow {
-    return { id: after.id, version: after.version, status: after.status, created_at: after.createdAt, updated_at: after.updatedAt, state: after };
+    return withSearchColumns({ id: after.id, version: after.version, status: after.status, created_at: after.createdAt, updated_at: after.updatedAt, state: after }, after);
   }
 
   /** Only the last state counts: each event's upsert would overwrite the one before. */

@@ -2,13 +2,14 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { publishedView } from '../articles/domain/article.views';
 import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
+import { SEARCH_COLUMN_NAMES, SEARCH_COLUMNS, withSearchColumns } from '../read-models/search/search-text';
 import { appliedByVersion, ArticleChange, inlineRow, Projection, ProjectionRow, versionGuard } from './projection';
 
 const PUBLIC_EVENTS = new Set(['ArticlePublished', 'ArticleCorrected', 'ArticleWithdrawn']);
 
-const COLUMNS = 'id uuid, version int, status text, first_published_at timestamptz, updated_at timestamptz, document jsonb';
+const COLUMNS = `id uuid, version int, status text, first_published_at timestamptz, updated_at timestamptz, document jsonb, ${SEARCH_COLUMNS}`;
 
-const GUARD = versionGuard('id', ['version', 'status', 'updated_at', 'document']);
+const GUARD = versionGuard('id', ['version', 'status', 'updated_at', 'document', ...SEARCH_COLUMN_NAMES]);
 
 /** What readers see: one row per article ever published, its status published or withdrawn. */
 @Injectable()
@@ -30,7 +31,8 @@ export class PublishedArticleProjection implements Projection {
     if (!PUBLIC_EVENTS.has(event.type)) return null;
     const document = publishedView(after);
     if (!document || !after.publication) return null;
-    return { id: after.id, version: after.version, status: after.status, first_published_at: after.publication.firstPublishedAt, updated_at: event.recordedAt, document };
+    const row = { id: after.id, version: after.version, status: after.status, first_published_at: after.publication.firstPublishedAt, updated_at: event.recordedAt, document };
+    return withSearchColumns(row, document);
   }
 
   /** Only the last public change counts: each one's upsert would overwrite the one before. */

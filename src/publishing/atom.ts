@@ -21,6 +21,8 @@ export interface AtomOptions {
   /** The feed's `updated` when it has no entries. */
   now: string;
   title?: string;
+  /** The search (?q=) the entries match, if any: part of the feed's id and self link, and of its title. */
+  query?: string;
 }
 
 function entry(doc: PublishedArticle, base: string): string {
@@ -49,13 +51,15 @@ function entry(doc: PublishedArticle, base: string): string {
 
 export function renderAtomFeed(docs: readonly PublishedArticle[], opts: AtomOptions): string {
   const base = opts.baseUrl.replace(/\/+$/, '');
+  const self = `${base}/feeds/published.atom${opts.query !== undefined ? `?q=${encodeURIComponent(opts.query)}` : ''}`;
+  const title = (opts.title ?? 'Masthead: published articles') + (opts.query !== undefined ? ` matching “${opts.query}”` : '');
   const updated = docs.reduce((latest, d) => (Date.parse(d.updatedAt) > Date.parse(latest) ? d.updatedAt : latest), docs[0]?.updatedAt ?? opts.now);
   return `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
-  <id>${escapeXml(`${base}/feeds/published.atom`)}</id>
-  <title type="text">${escapeXml(opts.title ?? 'Masthead: published articles')}</title>
+  <id>${escapeXml(self)}</id>
+  <title type="text">${escapeXml(title)}</title>
   <updated>${escapeXml(updated)}</updated>
-  <link rel="self" type="application/atom+xml" href="${escapeXml(`${base}/feeds/published.atom`)}"/>
+  <link rel="self" type="application/atom+xml" href="${escapeXml(self)}"/>
   <author><name>Masthead</name></author>
   <generator>Masthead</generator>
 ${docs.map((d) => entry(d, base)).join('\n')}

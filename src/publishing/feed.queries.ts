@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { searchSql } from '../read-models/search/search-sql';
 import type { PublishedArticle } from '../articles/domain/article.views';
 
 /** Reads for the public feed, from the published_article read model. */
@@ -7,11 +8,17 @@ import type { PublishedArticle } from '../articles/domain/article.views';
 export class FeedQueries {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The latest live (not withdrawn) articles, most recently published or corrected first. */
-  async latestPublished(limit = 50): Promise<PublishedArticle[]> {
+  /**
+   * The latest live (not withdrawn) articles, most recently published or corrected first; with `q`, only those whose
+   * published text matches it (a feed stays in time order: its readers sort by date).
+   */
+  async latestPublished(limit = 50, q?: string): Promise<PublishedArticle[]> {
+    const params: unknown[] = ['published', limit];
+    const search = q !== undefined ? searchSql(q, params) : null;
     const rows: { document: PublishedArticle | string }[] = await this.dataSource.query(
-      `SELECT document FROM published_article WHERE status = $1 ORDER BY updated_at DESC, id DESC LIMIT $2`,
-      ['published', limit],
+      `SELECT document FROM published_article WHERE status = $1 ${search ? `AND ${search.where.join(' AND ')}` : ''}
+        ORDER BY updated_at DESC, id DESC LIMIT $2`,
+      params,
     );
     return rows.map((r) => (typeof r.document === 'string' ? (JSON.parse(r.document) as PublishedArticle) : r.document));
   }

@@ -1,4 +1,4 @@
-import { Controller, Get, NotFoundException, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -11,6 +11,9 @@ import type { publishedView } from '../articles/domain/article.views';
 import { problem } from '../common/problem.filter';
 import { PAGE_CONTENT_SECURITY_POLICY, renderArticlePage, renderNotFoundPage, renderWithdrawnPage } from './article-page';
 import { renderAtomFeed } from './atom';
+import { FeedQuery } from './feed.query';
+import { BadSearch } from '../read-models/search/search-text';
+import { badSearch } from '../read-models/search/search-sql';
 import { FeedQueries } from './feed.queries';
 import { toNinjs } from './ninjs';
 import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from './published-cache';
@@ -110,10 +113,12 @@ export class PublishingController {
   @Get('feeds/published.atom')
   @Public()
   @ApiProduces('application/atom+xml')
-  @ApiOperation({ summary: `Atom feed of the latest ${FEED_SIZE} published articles` })
-  async feed(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const docs = await this.feeds.latestPublished(FEED_SIZE);
-    const xml = renderAtomFeed(docs, { baseUrl: baseUrlOf(request), now: this.clock.now() });
+  @ApiOperation({ summary: `Atom feed of the latest ${FEED_SIZE} published articles (with ?q=, of those that match)` })
+  async feed(@Query() query: FeedQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const docs = await this.feeds.latestPublished(FEED_SIZE, query.q).catch((err: unknown) => {
+      throw err instanceof BadSearch ? badSearch(err) : err;
+    });
+    const xml = renderAtomFeed(docs, { baseUrl: baseUrlOf(request), now: this.clock.now(), query: query.q });
     const tag = `"${createHash('sha256').update(xml).digest('base64url').slice(0, 27)}"`;
     reply.header('ETag', tag).header('Cache-Control', 'public, max-age=60');
     if (noneMatch(request, tag)) return reply.status(304).send();

@@ -1,3 +1,4 @@
+import { SEARCH_LIMITS } from '../../read-models/search/search-text';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -248,6 +249,25 @@ export class ListArticlesQuery {
   @IsOptional()
   @IsIn(STATUSES)
   status?: ArticleStatus;
+
+  @ApiPropertyOptional({
+    description:
+      `Search: words found in the headline, summary, body, bylines, captions or photo credits (all of them, in any order). ` +
+      `Case and Latin diacritics are ignored (hanoi finds Hà Nội); Chinese, Japanese, Korean and Thai match from one character. ` +
+      `Results come best first (a word in the headline counts most), then newest, each with rank and snippet. ` +
+      `At most ${SEARCH_LIMITS.maxLength} characters and ${SEARCH_LIMITS.maxTerms} words; each word needs two letters or digits, or one CJK or Thai character.`,
+    maxLength: SEARCH_LIMITS.maxLength,
+    example: '東盟',
+  })
+  @IsOptional()
+  @IsString()
+  q?: string;
+
+  @ApiPropertyOptional({ description: 'Only articles drafted by this user: their id (uuid) or username.', maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  author?: string;
 
   @ApiPropertyOptional()
   @IsOptional()

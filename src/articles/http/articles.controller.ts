@@ -8,6 +8,8 @@ import type { User } from '../../auth/users.service';
 import { Clock } from '../../common/clock';
 import { correlationId, CurrentUser, etag, idempotency, ifMatch } from '../../common/http';
 import { problem } from '../../common/problem.filter';
+import { BadSearch } from '../../read-models/search/search-text';
+import { badSearch } from '../../read-models/search/search-sql';
 import { ArticleQueries, BadCursor, UUID } from '../article-queries.service';
 import { CommandResult, ExecuteArticleCommand } from '../commands/article-command';
 import type { ArticleCommand } from '../domain/article.decide';
@@ -28,8 +30,9 @@ import {
 } from './article.dto';
 
 const notFound = () => new NotFoundException(problem(404, 'no such article', { code: 'ARTICLE_NOT_FOUND' }, 'ARTICLE_NOT_FOUND'));
-const badCursor = (err: unknown) => {
+const badQuery = (err: unknown) => {
   if (err instanceof BadCursor) throw new BadRequestException(problem(400, err.message, { errors: [{ field: 'cursor', message: err.message }] }, 'BAD_CURSOR'));
+  if (err instanceof BadSearch) throw badSearch(err);
   throw err;
 };
 
@@ -189,7 +192,7 @@ export class ArticlesController {
   @Get()
   @Roles(...CAN.read)
   async list(@Query() q: ListArticlesQuery) {
-    return this.queries.list(q.status, q.cursor, q.limit ?? 50).catch(badCursor);
+    return this.queries.list({ status: q.status, author: q.author, q: q.q, cursor: q.cursor, limit: q.limit ?? 50 }).catch(badQuery);
   }
 
   @Get(':id')
