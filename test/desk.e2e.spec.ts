@@ -134,7 +134,7 @@ run('the desk in headless Chromium (e2e)', () => {
 
       expect([...r.problems, ...e.problems, ...p.problems, ...h.problems]).toEqual([]);
       const article = (await t.http().get(`/articles/${id}`).set(bearer(t.adminToken)).expect(200)).body;
-      expect(article).toMatchObject({ status: 'published', version: 6, headline: corrected, bylines: SEED.bylines.map((b) => expect.objectContaining(b)) });
+      expect(article).toMatchObject({ status: 'published', version: 7, headline: corrected, bylines: SEED.bylines.map((b) => expect.objectContaining(b)) });
     } finally {
       await Promise.all([reporterContext.close(), editorContext.close(), publisherContext.close()]);
     }
@@ -180,6 +180,29 @@ run('the desk in headless Chromium (e2e)', () => {
       expect([...a.problems, ...b.problems]).toEqual([]);
     } finally {
       await Promise.all([first.close(), second.close()]);
+    }
+  }, 120_000);
+
+  it('finds the seed article by searching 東盟, with the match marked in its snippet', async () => {
+    const context = await personContext(browser, origin);
+    try {
+      const { page, problems } = await signIn(context, origin, reporter.username, reporter.password);
+      await page.getByRole('link', { name: SEED.draft.headline }).waitFor(); // drafted by the first test
+      await t.http().post('/articles').set(bearer(reporter.token)).send({ headline: 'Hà Nội trains', language: 'vi', body: [{ type: 'paragraph', text: 'Rail news.' }] }).expect(201);
+      await page.getByRole('searchbox', { name: 'Search' }).fill('東盟');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.getByRole('link', { name: 'Hà Nội trains' }).waitFor({ state: 'detached' });
+      expect(await page.locator('.story .headline').allInnerTexts()).toEqual([`${SEED.draft.headline}(更正)`]);
+      expect(await page.locator('.story mark').first().innerText()).toBe('東盟');
+      await screen(page, 'search');
+      // The author filter: the drafter's username.
+      await page.getByRole('searchbox', { name: 'Search' }).fill('');
+      await page.getByLabel('Author').fill(reporter.username);
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.getByRole('link', { name: 'Hà Nội trains' }).waitFor();
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
     }
   }, 120_000);
 

@@ -53,7 +53,8 @@ export interface Summary {
   language: string;
   createdAt: string;
   updatedAt: string;
-  snippet?: string;
+  /** With a search: where the words were found, the matches as offsets into its plain text. */
+  snippet?: { field: string; text: string; highlights: { start: number; end: number }[] } | null;
 }
 export type Change =
   | { field: string; op: 'set'; from: unknown; to: unknown }

@@ -116,7 +116,7 @@ export function StoryList() {
                   {s.headline}
                 </Link>
               </div>
-              {s.snippet && <p className="snippet" lang={s.language}>{s.snippet}</p>}
+              {s.snippet && <Snippet snippet={s.snippet} lang={s.language} />}
               <p className="muted small">
                 version {s.version} · updated {when(s.updatedAt)}
               </p>
@@ -150,5 +150,23 @@ export function StoryList() {
         </button>
       </nav>
     </section>
+  );
+}
+
+/** The search snippet as text, its matches marked: the offsets come from the API, the text is never read as HTML. */
+function Snippet({ snippet, lang }: { snippet: NonNullable<Summary['snippet']>; lang: string }) {
+  const parts: (string | { mark: string })[] = [];
+  let at = 0;
+  for (const { start, end } of snippet.highlights) {
+    if (start > at) parts.push(snippet.text.slice(at, start));
+    parts.push({ mark: snippet.text.slice(start, end) });
+    at = end;
+  }
+  parts.push(snippet.text.slice(at));
+  return (
+    <p className="snippet">
+      <span className="muted">{snippet.field}: </span>
+      <span lang={lang}>{parts.map((p, i) => (typeof p === 'string' ? p : <mark key={i}>{p.mark}</mark>))}</span>
+    </p>
   );
 }
