@@ -25,7 +25,7 @@ export function launchChromium(): Promise<Browser> {
  */
 export function ensureDeskBuilt(): void {
   if (process.env.CI && existsSync(join(DESK_DIR, 'index.html'))) return;
-  execFileSync(process.execPath, [join(__dirname, '..', '..', 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'desk/vite.config.ts', '--logLevel', 'error'], { cwd: join(__dirname, '..', '..'), stdio: 'inherit' });
+  execFileSync(process.execPath, [join(__dirname, '..', '..', 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'desk/vite.config.mts', '--logLevel', 'error'], { cwd: join(__dirname, '..', '..'), stdio: 'inherit' });
 }
 
 /** What a page must never do: break its Content-Security-Policy, throw, or open a dialog. */
@@ -69,7 +69,7 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export async function axeViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE);
   const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run: (o: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run({
+    const result = await (globalThis as unknown as { axe: { run: (o: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run({
       resultTypes: ['violations'],
     });
     return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
@@ -84,4 +84,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Whether the page scrolls sideways: at 360 px nothing should. */
-export const overflowsSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
+export const overflowsSideways = (page: Page) =>
+  page.evaluate(() => {
+    const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+    return root.scrollWidth > root.clientWidth + 1;
+  });

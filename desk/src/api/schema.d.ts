@@ -460,7 +460,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Atom feed of the latest 50 published articles */
+        /** Atom feed of the latest 50 published articles (with ?q=, of those that match) */
         get: operations["PublishingController_feed"];
         put?: never;
         post?: never;
@@ -701,6 +701,10 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "draft" | "approved" | "scheduled" | "published" | "withdrawn";
+                /** @description Search: words found in the headline, summary, body, bylines, captions or photo credits (all of them, in any order). Case and Latin diacritics are ignored (hanoi finds Hà Nội); Chinese, Japanese, Korean and Thai match from one character. Results come best first (a word in the headline counts most), then newest, each with rank and snippet. At most 200 characters and 10 words; each word needs two letters or digits, or one CJK or Thai character. */
+                q?: string;
+                /** @description Only articles drafted by this user: their id (uuid) or username. */
+                author?: string;
                 cursor?: string;
                 limit?: number;
             };
@@ -1369,7 +1373,10 @@ export interface operations {
     };
     PublishingController_feed: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Search, as GET /articles?q= reads it (the feed stays newest first). */
+                q?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useState } from 'react';
-import { api, ifMatch } from '../api/client';
+import { api, ifMatch, looseBody } from '../api/client';
 import { can, type Article, type AuditEntry, type Change } from '../api/model';
 import { asProblem, explain } from '../api/problem';
 import { ArticleView } from '../components/ArticleView';
@@ -52,7 +52,7 @@ export default function Approve({ id }: { id: string }) {
   const approve = async () => {
     setBusy(true);
     setError('');
-    const { data, error: err, response } = await api.POST('/articles/{id}/approval', { params: { path: { id } }, headers: ifMatch(article.version), body: note ? { note } : {} });
+    const { data, error: err, response } = await api.POST('/articles/{id}/approval', { params: { path: { id } }, headers: ifMatch(article.version), body: looseBody(note ? { note } : {}) });
     setBusy(false);
     if (!response.ok) return setError(explain(asProblem(err, response), 'approve stories'));
     setOk(`Approved version ${article.version}. It is now version ${(data as unknown as { version: number }).version}, ready to publish.`);

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
-import { api, ifMatch } from '../api/client';
+import { api, ifMatch, looseBody } from '../api/client';
 import { changesBetween } from '../api/diff';
 import { followEvents } from '../api/live';
 import { can, type Article, type Change } from '../api/model';
@@ -87,7 +87,7 @@ export default function Editor({ id }: { id?: string }) {
     e.preventDefault();
     setBusy(true);
     const body = { headline: draft.headline, language: draft.language, body: withoutKeys(draft.body), ...(draft.source ? { source: draft.source } : {}), ...(draft.summary ? { summary: draft.summary } : {}) };
-    const { data, error: err, response } = await api.POST('/articles', { body });
+    const { data, error: err, response } = await api.POST('/articles', { body: looseBody(body) });
     setBusy(false);
     if (!response.ok) return setError(explain(asProblem(err, response), 'write stories'));
     navigate(`/stories/${(data as unknown as { id: string }).id}/edit`, true);
@@ -264,7 +264,7 @@ function Bylines({ article, editable, onDone, onError }: SideProps) {
   const add = async (e: FormEvent) => {
     e.preventDefault();
     const body = { name: form.name, ...(form.role ? { role: form.role } : {}), ...(form.organisation ? { organisation: form.organisation } : {}) };
-    const { data, error, response } = await api.POST('/articles/{id}/bylines', { params: { path: { id: article.id } }, body });
+    const { data, error, response } = await api.POST('/articles/{id}/bylines', { params: { path: { id: article.id } }, body: looseBody(body) });
     if (!response.ok) return onError(explain(asProblem(error, response), 'add bylines'));
     setForm({ name: '', role: form.role, organisation: form.organisation });
     await onDone((data as unknown as { version: number }).version, `Byline ${body.name} added.`);
@@ -321,7 +321,7 @@ function Photos({ article, editable, onDone, onError }: SideProps) {
   const add = async (e: FormEvent) => {
     e.preventDefault();
     const credit = { photographer: form.photographer, ...(form.organisation ? { organisation: form.organisation } : {}), ...(form.line ? { line: form.line } : {}) };
-    const { data, error, response } = await api.POST('/articles/{id}/photos', { params: { path: { id: article.id } }, body: { href: form.href, caption: form.caption, credit } });
+    const { data, error, response } = await api.POST('/articles/{id}/photos', { params: { path: { id: article.id } }, body: looseBody({ href: form.href, caption: form.caption, credit }) });
     if (!response.ok) return onError(explain(asProblem(error, response), 'add photos'));
     setForm(empty);
     await onDone((data as unknown as { version: number }).version, 'Photo credit added.');

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
-import { api, ifMatch } from '../api/client';
+import { api, ifMatch, looseBody } from '../api/client';
 import { can, CORRECTION_KINDS, type Article } from '../api/model';
 import { asProblem, explain } from '../api/problem';
 import { BlocksEditor, withKeys, withoutKeys, type EditableBlock } from '../components/BlocksEditor';
@@ -99,7 +99,7 @@ function PublishForm({ article, busy, run }: FormProps) {
     const copyrightNotice = { holder: notice.holder, text: notice.text, ...(notice.usageTerms ? { usageTerms: notice.usageTerms } : {}) };
     const body = when_ === 'later' ? { copyrightNotice, publishAt: toRfc3339(at) } : { copyrightNotice };
     void run(
-      () => api.POST('/articles/{id}/publication', { params: { path: { id: article.id } }, headers: ifMatch(article.version), body }),
+      () => api.POST('/articles/{id}/publication', { params: { path: { id: article.id } }, headers: ifMatch(article.version), body: looseBody(body) }),
       'publish',
       when_ === 'later' ? `Scheduled for ${when(body.publishAt)} (${ZONE}).` : 'Published.',
     );
@@ -148,7 +148,7 @@ function CorrectForm({ article, busy, run }: FormProps) {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const payload = { kind, note, ...(headline !== article.headline ? { headline } : {}), ...(changeBody ? { body: withoutKeys(body) } : {}) };
-    void run(() => api.POST('/articles/{id}/corrections', { params: { path: { id: article.id } }, headers: ifMatch(article.version), body: payload }), 'correct stories', `The ${kind} is published with its note.`);
+    void run(() => api.POST('/articles/{id}/corrections', { params: { path: { id: article.id } }, headers: ifMatch(article.version), body: looseBody(payload) }), 'correct stories', `The ${kind} is published with its note.`);
   };
   return (
     <form className="panel" onSubmit={submit} aria-labelledby={`${uid}-h`}>
