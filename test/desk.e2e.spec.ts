@@ -141,12 +141,17 @@ run('the desk in headless Chromium (e2e)', () => {
   }, 120_000);
 
   it('shows the second of two editors what the first changed, and loses none of their text', async () => {
-    const drafted = await t.http().post('/articles').set(bearer(reporter.token)).send({ headline: 'Harbour reopens', language: 'en-GB', body: [{ type: 'paragraph', text: 'The harbour reopened on Monday.' }] }).expect(201);
-    const id = drafted.body.id;
     const first = await personContext(browser, origin);
     const second = await personContext(browser, origin, { width: 360, height: 780 });
+    const problemsAlso: string[] = [];
     try {
-      const a = await signIn(first, origin, editor.username, editor.password, `/desk/stories/${id}/edit`);
+      // The first editor's list shows a new story without a reload: the live event feed.
+      const a = await signIn(first, origin, editor.username, editor.password);
+      await a.page.getByText('Live: changes by others appear here as they happen.').waitFor();
+      const drafted = await t.http().post('/articles').set(bearer(reporter.token)).send({ headline: 'Harbour reopens', language: 'en-GB', body: [{ type: 'paragraph', text: 'The harbour reopened on Monday.' }] }).expect(201);
+      const id = drafted.body.id;
+      await a.page.getByRole('link', { name: 'Harbour reopens' }).click();
+      await a.page.getByRole('heading', { name: 'Edit story' }).waitFor();
       const b = await signIn(second, origin, editor2.username, editor2.password, `/desk/stories/${id}/edit`);
       await a.page.getByLabel('Headline').fill('Harbour reopens after storm');
       await b.page.getByLabel('Summary').fill('Ships are back after three days.');
@@ -177,7 +182,24 @@ run('the desk in headless Chromium (e2e)', () => {
       });
       // The form now shows the merged story, the first editor's headline included.
       expect(await b.page.getByLabel('Headline').inputValue()).toBe('Harbour reopens after storm');
-      expect([...a.problems, ...b.problems]).toEqual([]);
+
+      // Approval is of the version read: when the story moves on meanwhile, the approval is refused, in words.
+      await a.page.goto(`${origin}/desk`);
+      const approver = await signIn(first, origin, editor.username, editor.password, `/desk/stories/${id}/approve`);
+      await approver.page.getByRole('heading', { name: 'Approve version 3' }).waitFor();
+      await t.http().patch(`/articles/${id}`).set(bearer(reporter.token)).set('If-Match', '"3"').send({ source: 'Port authority' }).expect(200);
+      await approver.page.getByRole('button', { name: 'Approve version 3' }).click();
+      await approver.page.getByRole('alert').filter({ hasText: 'Someone else changed this story after you opened it' }).waitFor();
+      expect((await t.http().get(`/articles/${id}`).set(bearer(t.adminToken))).body).toMatchObject({ version: 4, status: 'draft', approval: null });
+      await approver.page.getByRole('button', { name: 'Load the latest version' }).click();
+      await approver.page.getByRole('heading', { name: 'Approve version 4' }).waitFor();
+      expect(await approver.page.locator('.diff li').filter({ hasText: 'Source' }).innerText()).toContain('Port authority');
+      // A workflow rule (no byline yet) is refused in words too, and nothing changes.
+      await approver.page.getByRole('button', { name: 'Approve version 4' }).click();
+      expect(await approver.page.getByRole('alert').filter({ hasText: "The newsroom's workflow does not allow this now" }).innerText()).toMatch(/byline/);
+      expect((await t.http().get(`/articles/${id}`).set(bearer(t.adminToken))).body).toMatchObject({ version: 4, status: 'draft' });
+      problemsAlso.push(...approver.problems);
+      expect([...a.problems, ...b.problems, ...problemsAlso]).toEqual([]);
     } finally {
       await Promise.all([first.close(), second.close()]);
     }
