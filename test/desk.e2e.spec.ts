@@ -101,6 +101,17 @@ run('the desk in headless Chromium (e2e)', () => {
       await p.page.getByLabel('Holder').fill(SEED.copyrightNotice.holder);
       await p.page.getByLabel('Notice', { exact: true }).fill(SEED.copyrightNotice.text);
       await screen(p.page, 'publish');
+      // First scheduled for a time in the publisher's zone (Asia/Taipei here), sent as RFC 3339; then cancelled.
+      await p.page.getByLabel('At a time').check();
+      await p.page.getByLabel(/Date and time, in your time zone \(Asia\/Taipei\)/).fill('2030-01-02T09:30');
+      await p.page.getByRole('button', { name: 'Schedule' }).click();
+      await p.page.getByRole('button', { name: 'Cancel the schedule' }).waitFor();
+      expect((await t.http().get(`/articles/${id}`).set(bearer(t.adminToken))).body).toMatchObject({ status: 'scheduled', schedule: { publishAt: '2030-01-02T01:30:00.000Z' } });
+      await screen(p.page, 'scheduled');
+      await p.page.getByRole('button', { name: 'Cancel the schedule' }).click();
+      await p.page.getByText('The schedule is cancelled').waitFor();
+      await p.page.getByLabel('Holder').fill(SEED.copyrightNotice.holder);
+      await p.page.getByLabel('Notice', { exact: true }).fill(SEED.copyrightNotice.text);
       await p.page.getByRole('button', { name: 'Publish now' }).click();
       await p.page.getByText('Published.').waitFor();
 
@@ -126,7 +137,7 @@ run('the desk in headless Chromium (e2e)', () => {
       await e.page.getByRole('button', { name: 'Sign in' }).waitFor();
       const h = await signIn(editorContext, origin, editor.username, editor.password, `/desk/stories/${id}/history`);
       await h.page.getByRole('heading', { name: 'Audit trail' }).waitFor();
-      expect(await h.page.locator('.trail > li').count()).toBe(7);
+      expect(await h.page.locator('.trail > li').count()).toBe(9);
       await h.page.getByRole('button', { name: 'Show version 5 as it stood' }).click();
       await h.page.locator('.preview h3', { hasText: SEED.draft.headline }).waitFor();
       expect(await h.page.locator('.preview h3').innerText()).toBe(SEED.draft.headline);
@@ -134,7 +145,7 @@ run('the desk in headless Chromium (e2e)', () => {
 
       expect([...r.problems, ...e.problems, ...p.problems, ...h.problems]).toEqual([]);
       const article = (await t.http().get(`/articles/${id}`).set(bearer(t.adminToken)).expect(200)).body;
-      expect(article).toMatchObject({ status: 'published', version: 7, headline: corrected, bylines: SEED.bylines.map((b) => expect.objectContaining(b)) });
+      expect(article).toMatchObject({ status: 'published', version: 9, headline: corrected, bylines: SEED.bylines.map((b) => expect.objectContaining(b)) });
     } finally {
       await Promise.all([reporterContext.close(), editorContext.close(), publisherContext.close()]);
     }
@@ -156,6 +167,11 @@ run('the desk in headless Chromium (e2e)', () => {
       await a.page.getByLabel('Headline').fill('Harbour reopens after storm');
       await b.page.getByLabel('Summary').fill('Ships are back after three days.');
       await b.page.getByLabel('Block 1 text', { exact: true }).fill('The harbour reopened on Monday morning.');
+      // Leaving the editor and coming back loses no typing.
+      await b.page.getByRole('link', { name: 'Stories' }).click();
+      await b.page.getByRole('link', { name: 'Harbour reopens' }).click();
+      await b.page.getByText('Your unsaved edits (on version 1) are back.').waitFor();
+      expect(await b.page.getByLabel('Summary').inputValue()).toBe('Ships are back after three days.');
       await a.page.getByRole('button', { name: 'Save', exact: true }).click();
       await a.page.getByText('Saved as version 2.').waitFor();
 

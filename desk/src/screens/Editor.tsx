@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { api, ifMatch, looseBody } from '../api/client';
 import { changesBetween } from '../api/diff';
 import { followEvents } from '../api/live';
@@ -37,6 +37,9 @@ function edits(draft: Draft, base: Article): Record<string, unknown> {
   return out;
 }
 
+/** Unsaved edits by story, for this tab only (memory, like the token): navigating away and back loses no typing. */
+const unsaved = new Map<string, { base: Article; draft: Draft }>();
+
 interface Conflict {
   theirs: Article;
   changes: Change[];
@@ -59,6 +62,14 @@ export default function Editor({ id }: { id?: string }) {
 
   const load = useCallback(async () => {
     if (!id) return;
+    const kept = unsaved.get(id);
+    if (kept) {
+      // Edits typed earlier in this tab and never saved: back as they were, on the version they were typed on.
+      setBase(kept.base);
+      setDraft(kept.draft);
+      setOk(`Your unsaved edits (on version ${kept.base.version}) are back. Save them, or reload the story to drop them.`);
+      return;
+    }
     const { data, error: err, response } = await api.GET('/articles/{id}', { params: { path: { id } } });
     if (!response.ok) return setError(explain(asProblem(err, response), 'read this story'));
     const article = data as unknown as Article;
@@ -80,6 +91,23 @@ export default function Editor({ id }: { id?: string }) {
   const editable = allowed.write && (!base || base.status === 'draft' || base.status === 'approved');
   const pending = base ? edits(draft, base) : {};
   const dirty = Object.keys(pending).length > 0;
+
+  // Leaving the screen keeps unsaved edits for this tab; closing or reloading the tab asks first.
+  const latest = useRef({ base, draft, dirty });
+  latest.current = { base, draft, dirty };
+  useEffect(() => {
+    if (!id) return;
+    const warn = (e: BeforeUnloadEvent) => {
+      if (latest.current.dirty) e.preventDefault();
+    };
+    window.addEventListener('beforeunload', warn);
+    return () => {
+      window.removeEventListener('beforeunload', warn);
+      const { base: b, draft: d, dirty: changed } = latest.current;
+      if (changed && b) unsaved.set(id, { base: b, draft: d });
+      else unsaved.delete(id);
+    };
+  }, [id]);
 
   const set = (field: TextField, value: string) => setDraft((d) => ({ ...d, [field]: value }));
 
@@ -116,6 +144,7 @@ export default function Editor({ id }: { id?: string }) {
       return setError(explain(asProblem(err, response), 'change this story'));
     }
     const fresh = (await api.GET('/articles/{id}', { params: { path: { id: base.id } } })).data as unknown as Article;
+    unsaved.delete(base.id);
     setBase(fresh);
     setDraft(toDraft(fresh));
     setConflict(null);
@@ -132,6 +161,7 @@ export default function Editor({ id }: { id?: string }) {
 
   function takeTheirs() {
     if (!conflict) return;
+    unsaved.delete(conflict.theirs.id);
     setBase(conflict.theirs);
     setDraft(toDraft(conflict.theirs));
     setConflict(null);

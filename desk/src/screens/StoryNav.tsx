@@ -6,7 +6,7 @@ import { useMe } from '../context';
 export function StoryNav({ article, current }: { article: Pick<Article, 'id' | 'status' | 'headline' | 'language'>; current: string }) {
   const allowed = can(useMe());
   const links: [string, string, boolean][] = [
-    ['edit', 'Write', true],
+    ['edit', allowed.write ? 'Write' : 'Story', true],
     ['approve', 'Approve', allowed.approve && article.status === 'draft'],
     ['publish', 'Publishing', allowed.publish],
     ['history', 'History', allowed.audit],
