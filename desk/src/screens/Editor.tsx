@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { api, ifMatch, looseBody } from '../api/client';
 import { changesBetween } from '../api/diff';
 import { followEvents } from '../api/live';
@@ -92,22 +92,19 @@ export default function Editor({ id }: { id?: string }) {
   const pending = base ? edits(draft, base) : {};
   const dirty = Object.keys(pending).length > 0;
 
-  // Leaving the screen keeps unsaved edits for this tab; closing or reloading the tab asks first.
-  const latest = useRef({ base, draft, dirty });
-  latest.current = { base, draft, dirty };
+  // Unsaved edits are kept for this tab as they are typed, so leaving the screen loses none; closing or reloading the
+  // tab (which would) asks first.
   useEffect(() => {
-    if (!id) return;
-    const warn = (e: BeforeUnloadEvent) => {
-      if (latest.current.dirty) e.preventDefault();
-    };
+    if (!id || !base) return;
+    if (dirty) unsaved.set(id, { base, draft });
+    else unsaved.delete(id);
+  }, [id, base, draft, dirty]);
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
     window.addEventListener('beforeunload', warn);
-    return () => {
-      window.removeEventListener('beforeunload', warn);
-      const { base: b, draft: d, dirty: changed } = latest.current;
-      if (changed && b) unsaved.set(id, { base: b, draft: d });
-      else unsaved.delete(id);
-    };
-  }, [id]);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
 
   const set = (field: TextField, value: string) => setDraft((d) => ({ ...d, [field]: value }));
 
