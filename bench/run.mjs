@@ -26,6 +26,7 @@ import {
   waitForHttp,
 } from './lib/common.mjs';
 import { writeReport } from './lib/report.mjs';
+import { searchBench } from './experiments/search.mjs';
 import { summarise } from './lib/profile-summary.mjs';
 
 const APPEND_TIMEOUT = (config.appendSeconds + config.appendWarmupSeconds) * 1000 + 90_000;
@@ -426,11 +427,13 @@ async function main() {
   const sampler = setInterval(() => loads.push(loadavg()[0]), 5000);
   sampler.unref();
   log(`machine: ${results.machine.cores} cores, ${results.machine.memoryGiB} GiB, PostgreSQL ${results.machine.postgres.server_version}, Node ${results.machine.node}${config.quick ? ' (quick mode)' : ''}`);
-  const only = (process.env.BENCH_ONLY || 'append,http,replay,startup').split(',');
+  const only = (process.env.BENCH_ONLY || 'append,http,replay,startup,search').split(',');
   if (only.includes('append')) results.append = await appendBench();
   if (only.includes('http')) results.http = await httpBench();
   if (only.includes('replay')) results.replay = await replayBench();
   if (only.includes('startup')) results.startup = await startupBench();
+  // 7. Search: GET /articles?q= over BENCH_SEARCH_ARTICLES (20,000) articles, against an ILIKE scan (experiments/search.mjs).
+  if (only.includes('search')) results.search = await searchBench();
   clearInterval(sampler);
   loads.push(loadavg()[0]);
   results.loadAverage = { atStart: round(loads[0], 2), max: round(Math.max(...loads), 2), mean: round(loads.reduce((a, b) => a + b, 0) / loads.length, 2) };
@@ -441,7 +444,7 @@ async function main() {
   const whatIf = process.env.BENCH_SERVICE_NODE_ARGS;
   if (whatIf) results.whatIf = whatIf;
   const onlyEnv = process.env.BENCH_ONLY ?? '';
-  const partial = onlyEnv && onlyEnv !== 'append,http,replay,startup';
+  const partial = onlyEnv && onlyEnv !== 'append,http,replay,startup,search';
   const file = join(BENCH_DIR, 'results', `${stamp}${config.quick ? '-quick' : ''}${whatIf ? '-whatif' : ''}${partial ? `-${onlyEnv.replace(/,/g, '+')}` : ''}.json`);
   mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);

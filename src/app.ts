@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, RuntimeOptions } from './app.module';
 import { accessLog } from './common/access-log';
@@ -49,6 +49,32 @@ function useStrictJson(adapter: FastifyAdapter, bodyLimit: number): void {
       done(new BadRequestException(problem(400, detail, {}, 'INVALID_JSON')), undefined);
     }
   });
+}
+
+/**
+ * The OpenAPI document of the application: what /docs-json serves and `npm run openapi` writes to docs/openapi.json.
+ * Public routes (ApiRoute's auth 'public') get an empty security requirement, so a client knows they take no token.
+ */
+export function openApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Masthead')
+      .setDescription(
+        'Event-sourced publishing for newsrooms: every change an event, every version recoverable. ' +
+          'Errors are application/problem+json (RFC 9457); the last segment of a problem\'s type URI is its code. ' +
+          'Commands on an article take If-Match with the ETag of the version read; writes take an optional Idempotency-Key.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  for (const path of Object.values(document.paths)) {
+    for (const operation of Object.values(path) as { 'x-public'?: boolean; security?: unknown[] }[]) {
+      if (operation && typeof operation === 'object' && operation['x-public']) operation.security = [];
+    }
+  }
+  return document;
 }
 
 /** Builds the HTTP application (not yet listening): the same for `npm start` and the e2e tests. */
@@ -107,16 +133,7 @@ export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}):
   app.enableShutdownHooks();
 
   // The OpenAPI document is built on the first /docs or /docs-json request (Swagger caches it), not at start-up.
-  const document = () =>
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Masthead')
-        .setDescription('Event-sourced publishing for newsrooms: every change an event, every version recoverable.')
-        .setVersion('1')
-        .addBearerAuth()
-        .build(),
-    );
+  const document = () => openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -86,6 +86,9 @@ export function table(r) {
   if (c) add('6', 'Peak RSS under the command load, MB', n(c.memory.service.peakRssMb), `bare ${n(c.memory.bare.peakRssMb)}`, '', '', '');
   if (r.startup) add('6', 'Start-up on an existing embedded database, ms (p50)', n(r.startup.existingMs.p50), `bare Fastify process ${n(r.startup.bareProcessMs.p50)}`, '', '', '');
   if (r.startup) add('6', 'Start-up creating a new embedded database, ms', n(r.startup.newDatabaseMs), '', '', '', '');
+  for (const [engine, s] of Object.entries(r.search?.engines ?? {})) {
+    add('7', `Search (?q=) over ${n(r.search.articles)} articles on ${engine}, p95 ms`, n(s.p95Ms, 1), `ILIKE scan ${n(s.ilikeP95Ms, 1)}`, x(s.ratio), '', '');
+  }
   return rows.join('\n');
 }
 

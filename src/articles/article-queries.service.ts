@@ -6,7 +6,7 @@ import { articleStreamId, publishedView, summaryView, toRecorded, workingView } 
 import { EventStore } from '../event-store/event-store.service';
 import { StoredEvent } from '../event-store/event-store.types';
 import type { ArticleStatus } from './domain/article';
-import { searchSql } from '../read-models/search/search-sql';
+import { querySearch, searchSql } from '../read-models/search/search-sql';
 import { snippet } from '../read-models/search/search-text';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -63,6 +63,15 @@ export function decodeCursor<T>(cursor: string, valid: (v: unknown) => v is T): 
 
 export class BadCursor extends Error {}
 
+export interface ListFilter {
+  status?: ArticleStatus;
+  /** The drafter: a user id or a username. */
+  author?: string;
+  q?: string;
+  cursor?: string;
+  limit: number;
+}
+
 /** A time as list cursors carry it (toISOString, four-digit year): anything else could be a time PostgreSQL refuses. */
 const isCursorTime = (time: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(time) && new Date(Date.parse(time) || 0).toISOString() === time;
 
@@ -91,7 +100,24 @@ export class ArticleQueries {
    * A page of the working states, newest first; with `q`, the matches, best first (then newest), each with its rank
    * and a snippet. `author` is the drafter's user id or username.
    */
-  async list(filter: { status?: ArticleStatus; author?: string; q?: string; cursor?: string; limit: number }) {
+  async list(filter: ListFilter) {
+    const { sql, params, search } = this.listStatement(filter);
+    const rows: { state: Article; created_at: Date; rank?: number }[] = search
+      ? await querySearch(this.dataSource, sql, params)
+      : await this.dataSource.query(sql, params);
+    const items = rows.slice(0, filter.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => (search ? { ...summaryView(r.state), rank: r.rank, snippet: snippet(r.state, search.terms) } : summaryView(r.state))),
+      nextCursor:
+        rows.length > filter.limit && last
+          ? encodeCursor([...(search ? [last.rank] : []), new Date(last.created_at).toISOString(), last.state.id])
+          : null,
+    };
+  }
+
+  /** The statement `list` runs (one more row than the limit: whether a next page exists). */
+  listStatement(filter: ListFilter) {
     const { limit } = filter;
     const params: unknown[] = [limit + 1];
     const where: string[] = [];
@@ -117,23 +143,12 @@ export class ArticleQueries {
       const values = [...(search ? [`$${params.push(rank)}::int`] : []), `$${params.push(time)}::timestamptz`, `$${params.push(id)}::uuid`];
       past.push(`(${key.join(', ')}) < (${values.join(', ')})`);
     }
-    const rows: { state: Article; created_at: Date; rank?: number }[] = await this.dataSource.query(
-      `SELECT state, created_at${search ? ', rank' : ''} FROM (
+    const sql = `SELECT state, created_at${search ? ', rank' : ''} FROM (
          SELECT id, state, created_at${search ? `, ${search.rank} AS rank` : ''} FROM article_view
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ) a ${past.length ? `WHERE ${past.join(' AND ')}` : ''}
-        ORDER BY ${key.map((k) => `${k} DESC`).join(', ')} LIMIT $1`,
-      params,
-    );
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((r) => (search ? { ...summaryView(r.state), rank: r.rank, snippet: snippet(r.state, search.terms) } : summaryView(r.state))),
-      nextCursor:
-        rows.length > limit && last
-          ? encodeCursor([...(search ? [last.rank] : []), new Date(last.created_at).toISOString(), last.state.id])
-          : null,
-    };
+        ORDER BY ${key.map((k) => `${k} DESC`).join(', ')} LIMIT $1`;
+    return { sql, params, search };
   }
 
   async history(id: string): Promise<AuditEntry[]> {

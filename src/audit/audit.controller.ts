@@ -1,6 +1,8 @@
 import { BadRequestException, Controller, Get, Headers, Query, StreamableFile } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { AuditEntryView, AuditPage } from '../articles/http/article.responses';
+import { ApiRoute } from '../common/openapi';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ArticleQueries, BadCursor } from '../articles/article-queries.service';
@@ -51,8 +53,21 @@ export class AuditQuery {
   limit?: number;
 }
 
+class VerifyFailureView {
+  @ApiProperty() articleId: string;
+  @ApiProperty() streamId: string;
+  @ApiProperty({ type: Number, nullable: true }) version: number | null;
+  @ApiProperty() reason: string;
+}
+
+class VerifyReportView {
+  @ApiProperty({ description: 'True when every check passed.' }) ok: boolean;
+  @ApiProperty() streamsChecked: number;
+  @ApiProperty() eventsChecked: number;
+  @ApiProperty({ type: [VerifyFailureView] }) failures: VerifyFailureView[];
+}
+
 @ApiTags('audit')
-@ApiBearerAuth()
 @Controller('audit')
 export class AuditController {
   constructor(
@@ -62,14 +77,23 @@ export class AuditController {
 
   @Get('verify')
   @Roles(...CAN.verify)
-  @ApiOperation({ summary: 'Walk the whole log: hash chains, dense versions, the stream ledger' })
+  @ApiRoute({
+    summary: 'Walk the whole log: hash chains, dense versions, the stream ledger',
+    ok: { status: 200, description: 'The report (ok false lists the failures).', type: VerifyReportView },
+    auth: { roles: CAN.verify },
+  })
   verify() {
     return this.verifier.verify();
   }
 
   @Get()
   @Roles(...CAN.audit)
-  @ApiOperation({ summary: 'The global audit trail, newest first; Accept: application/x-ndjson exports every match as a stream' })
+  @ApiRoute({
+    summary: 'The global audit trail, newest first; Accept: application/x-ndjson exports every match as a stream',
+    ok: { status: 200, description: 'One page (JSON), or every match, one entry per line (NDJSON).', type: AuditPage, alsoContent: { 'application/x-ndjson': { $ref: getSchemaPath(AuditEntryView) } } },
+    auth: { roles: CAN.audit },
+    problems: { 400: ['VALIDATION_FAILED', 'BAD_CURSOR'] },
+  })
   async list(@Query() q: AuditQuery, @Headers('accept') accept?: string) {
     try {
       if (accept?.includes('application/x-ndjson')) {

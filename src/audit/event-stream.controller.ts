@@ -1,5 +1,6 @@
 import { BadRequestException, BeforeApplicationShutdown, Controller, MessageEvent, Req, Sse } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../common/openapi';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
@@ -25,7 +26,6 @@ function parseEventId(id: string | string[] | undefined): GlobalPosition | null 
  * use), so a dashboard that reconnects with Last-Event-ID misses nothing and sees nothing twice.
  */
 @ApiTags('audit')
-@ApiBearerAuth()
 @Controller('events')
 export class EventStreamController implements BeforeApplicationShutdown {
   /** The open feeds: ended when the service stops, which would otherwise wait for every client to hang up. */
@@ -39,7 +39,18 @@ export class EventStreamController implements BeforeApplicationShutdown {
 
   @Sse('stream')
   @Roles(...CAN.audit)
-  @ApiOperation({ summary: 'Live feed of new events; resumable with Last-Event-ID' })
+  @ApiRoute({
+    summary: 'Live feed of new events (Server-Sent Events); resumable with Last-Event-ID',
+    ok: {
+      status: 200,
+      description: 'An open stream: each event as an SSE message, id "<transaction>:<position>", event the type, data the stored event as JSON (articleId, version, type, data, metadata…). Ends when access is lost.',
+      contentType: 'text/event-stream',
+      schema: { type: 'string' },
+    },
+    auth: { roles: CAN.audit },
+    problems: { 400: ['BAD_LAST_EVENT_ID'] },
+  })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last message received: the stream resumes after it.', schema: { type: 'string', example: '1234:56' } })
   stream(@Req() req: FastifyRequest & AuthenticatedRequest): Observable<MessageEvent> {
     const resumeFrom = parseEventId(req.headers['last-event-id']);
     const { user, claims = {} } = req;

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../common/openapi';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -9,8 +10,8 @@ import { Clock } from '../common/clock';
 import { correlationId, CurrentUser, idempotency } from '../common/http';
 import { problem } from '../common/problem.filter';
 import { IdempotencyStore } from '../event-store/idempotency.store';
-import { CreateUserDto, TokenDto, UpdateUserDto } from './auth.dto';
-import { CAN, Public, Roles } from './roles';
+import { CreateUserDto, MeView, TokenAnswer, TokenDto, UpdateUserDto, UserView } from './auth.dto';
+import { CAN, Public, ROLES, Roles } from './roles';
 import { User, UsersService } from './users.service';
 
 const actorOf = (user: User, req: FastifyRequest) => ({ id: user.id, username: user.username, roles: user.roles, correlationId: correlationId(req) });
@@ -51,6 +52,12 @@ export class AuthController {
   @Post('auth/token')
   @Public()
   @HttpCode(200)
+  @ApiRoute({
+    summary: 'Sign in: a bearer token for a username and password',
+    ok: { status: 200, description: 'Signed in.', type: TokenAnswer },
+    auth: 'public', body: true, rateLimited: true,
+    problems: { 401: ['BAD_CREDENTIALS'] },
+  })
   async token(@Body() dto: TokenDto) {
     const user = await this.users.authenticate(dto.username, dto.password);
     if (!user) throw new UnauthorizedException(problem(401, 'wrong username or password', {}, 'BAD_CREDENTIALS'));
@@ -60,15 +67,20 @@ export class AuthController {
   }
 
   @Get('users/me')
-  @ApiBearerAuth()
+  @ApiRoute({ summary: 'The signed-in user', ok: { status: 200, description: 'You.', type: MeView }, auth: { roles: ROLES } })
   me(@CurrentUser() user: User) {
     const { id, username, roles } = user;
     return { id, username, roles };
   }
 
   @Post('users')
-  @ApiBearerAuth()
   @Roles(...CAN.admin)
+  @ApiRoute({
+    summary: 'Create a user with roles',
+    ok: { status: 201, description: 'Created.', type: MeView, headers: ['Location'] },
+    auth: { roles: CAN.admin }, body: true, idempotent: true, rateLimited: true,
+    problems: { 409: ['CONFLICT'] }, // the username is taken
+  })
   async create(@Body() dto: CreateUserDto, @CurrentUser() admin: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const result = await this.idempotent(req, reply, admin, dto, async (manager) => {
       const { id, username, roles } = await this.users.create(dto.username, dto.password, [...new Set(dto.roles)], actorOf(admin, req), manager);
@@ -79,15 +91,20 @@ export class AuthController {
   }
 
   @Get('users')
-  @ApiBearerAuth()
   @Roles(...CAN.admin)
+  @ApiRoute({ summary: 'Every user', ok: { status: 200, description: 'The users.', type: [UserView] }, auth: { roles: CAN.admin } })
   async list() {
     return (await this.users.list()).map(view);
   }
 
   @Patch('users/:id')
-  @ApiBearerAuth()
   @Roles(...CAN.admin)
+  @ApiRoute({
+    summary: "Change a user's roles, password or disabled flag",
+    ok: { status: 200, description: 'Changed.', type: UserView },
+    auth: { roles: CAN.admin }, body: true, idempotent: true, rateLimited: true,
+    problems: { 404: ['USER_NOT_FOUND'], 409: ['LAST_ADMIN'] },
+  })
   async update(@Param('id') id: string, @Body() dto: UpdateUserDto, @CurrentUser() admin: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.idempotent(req, reply, admin, dto, async (manager) => {
       if (!(await this.users.find(id, manager))) throw new NotFoundException(problem(404, 'no such user', {}, 'USER_NOT_FOUND'));
@@ -97,8 +114,13 @@ export class AuthController {
 
   /** Users are disabled, never erased: the audit trail still names them. */
   @Delete('users/:id')
-  @ApiBearerAuth()
   @Roles(...CAN.admin)
+  @ApiRoute({
+    summary: 'Disable a user (never erased: the audit trail names them)',
+    ok: { status: 200, description: 'Disabled.', type: UserView },
+    auth: { roles: CAN.admin }, rateLimited: true,
+    problems: { 404: ['USER_NOT_FOUND'], 409: ['LAST_ADMIN'] },
+  })
   async remove(@Param('id') id: string, @CurrentUser() admin: User, @Req() req: FastifyRequest) {
     if (!(await this.users.find(id))) throw new NotFoundException(problem(404, 'no such user', {}, 'USER_NOT_FOUND'));
     return view(await this.users.update(id, { disabled: true }, actorOf(admin, req)));

@@ -55,3 +55,19 @@ export class UpdateUserDto {
   @MaxLength(200)
   password?: string;
 }
+
+export class TokenAnswer {
+  @ApiProperty({ description: 'A JWT: send it as Authorization: Bearer <token>.' }) accessToken: string;
+  @ApiProperty({ enum: ['Bearer'] }) tokenType: string;
+  @ApiProperty({ description: 'Seconds until it expires.' }) expiresIn: number;
+}
+
+export class MeView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() username: string;
+  @ApiProperty({ enum: ROLES, isArray: true }) roles: Role[];
+}
+
+export class UserView extends MeView {
+  @ApiProperty() disabled: boolean;
+}

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from './openapi';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/roles';
 
@@ -14,7 +15,17 @@ export class HealthController {
   /** 200 when the database answers, else 503. */
   @Get()
   @Public()
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiRoute({
+    summary: 'Readiness: 200 when the database answers, else 503',
+    ok: {
+      status: 200,
+      description: 'Ready.',
+      schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, info: { type: 'object', additionalProperties: true }, error: { type: 'object', additionalProperties: true }, details: { type: 'object', additionalProperties: true } }, required: ['status'] },
+      headers: ['Cache-Control'],
+    },
+    auth: 'public',
+  })
   check() {
     return this.health.check([() => this.db.pingCheck('database', { timeout: 3000 })]);
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { searchSql } from '../read-models/search/search-sql';
+import { querySearch, searchSql } from '../read-models/search/search-sql';
 import type { PublishedArticle } from '../articles/domain/article.views';
 
 /** Reads for the public feed, from the published_article read model. */
@@ -15,11 +15,9 @@ export class FeedQueries {
   async latestPublished(limit = 50, q?: string): Promise<PublishedArticle[]> {
     const params: unknown[] = ['published', limit];
     const search = q !== undefined ? searchSql(q, params) : null;
-    const rows: { document: PublishedArticle | string }[] = await this.dataSource.query(
-      `SELECT document FROM published_article WHERE status = $1 ${search ? `AND ${search.where.join(' AND ')}` : ''}
-        ORDER BY updated_at DESC, id DESC LIMIT $2`,
-      params,
-    );
+    const sql = `SELECT document FROM published_article WHERE status = $1 ${search ? `AND ${search.where.join(' AND ')}` : ''}
+        ORDER BY updated_at DESC, id DESC LIMIT $2`;
+    const rows: { document: PublishedArticle | string }[] = search ? await querySearch(this.dataSource, sql, params) : await this.dataSource.query(sql, params);
     return rows.map((r) => (typeof r.document === 'string' ? (JSON.parse(r.document) as PublishedArticle) : r.document));
   }
 }

@@ -1,5 +1,6 @@
 import { Controller, Get, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../common/openapi';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ArticleQueries } from '../articles/article-queries.service';
@@ -73,7 +74,13 @@ export class PublishingController {
 
   @Get('published/:id/ninjs')
   @Public()
-  @ApiOperation({ summary: 'The published article as IPTC ninjs 2.1' })
+  @ApiRoute({
+    summary: 'The published article as IPTC ninjs 2.1',
+    ok: { status: 200, description: 'A ninjs 2.1 document.', schema: { type: 'object', additionalProperties: true, description: 'IPTC ninjs 2.1 (https://iptc.org/std/ninjs/).' }, headers: ['ETag', 'Cache-Control'] },
+    also: [{ status: 304, description: 'Not modified (If-None-Match matched the ETag).', headers: ['ETag'] }],
+    auth: 'public',
+    problems: { 404: ['NOT_PUBLISHED'], 410: ['ARTICLE_WITHDRAWN'] },
+  })
   async ninjs(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const ticket = this.cache.ticket(id);
     const row = await this.queries.published(id);
@@ -87,8 +94,16 @@ export class PublishingController {
 
   @Get('news/:id')
   @Public()
-  @ApiProduces('text/html')
-  @ApiOperation({ summary: 'The article page (HTML with schema.org NewsArticle); 410 page when withdrawn' })
+  @ApiRoute({
+    summary: 'The article page (HTML with schema.org NewsArticle); 404 and 410 are HTML pages too',
+    ok: { status: 200, description: 'The page.', contentType: 'text/html', schema: { type: 'string' }, headers: ['ETag', 'Cache-Control'] },
+    also: [
+      { status: 304, description: 'Not modified (If-None-Match matched the ETag).', headers: ['ETag'] },
+      { status: 404, description: 'An HTML page: no such published article.' },
+      { status: 410, description: 'An HTML page: withdrawn, with the reason.', headers: ['Cache-Control'] },
+    ],
+    auth: 'public',
+  })
   async page(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const ticket = this.cache.ticket(id);
     const row = await this.queries.published(id);
@@ -112,8 +127,13 @@ export class PublishingController {
 
   @Get('feeds/published.atom')
   @Public()
-  @ApiProduces('application/atom+xml')
-  @ApiOperation({ summary: `Atom feed of the latest ${FEED_SIZE} published articles (with ?q=, of those that match)` })
+  @ApiRoute({
+    summary: `Atom feed of the latest ${FEED_SIZE} published articles (with ?q=, of those that match)`,
+    ok: { status: 200, description: 'An Atom 1.0 feed.', contentType: 'application/atom+xml', schema: { type: 'string' }, headers: ['ETag', 'Cache-Control'] },
+    also: [{ status: 304, description: 'Not modified (If-None-Match matched the ETag).', headers: ['ETag'] }],
+    auth: 'public',
+    problems: { 400: ['VALIDATION_FAILED'] },
+  })
   async feed(@Query() query: FeedQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const docs = await this.feeds.latestPublished(FEED_SIZE, query.q).catch((err: unknown) => {
       throw err instanceof BadSearch ? badSearch(err) : err;

@@ -13,6 +13,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Sign in: a bearer token for a username and password */
         post: operations["AuthController_token"];
         delete?: never;
         options?: never;
@@ -27,6 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The signed-in user */
         get: operations["AuthController_me"];
         put?: never;
         post?: never;
@@ -43,8 +45,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every user */
         get: operations["AuthController_list"];
         put?: never;
+        /** Create a user with roles */
         post: operations["AuthController_create"];
         delete?: never;
         options?: never;
@@ -62,9 +66,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Disable a user (never erased: the audit trail names them) */
         delete: operations["AuthController_remove"];
         options?: never;
         head?: never;
+        /** Change a user's roles, password or disabled flag */
         patch: operations["AuthController_update"];
         trace?: never;
     };
@@ -75,6 +81,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The articles, newest first; by status, by author (drafter), and searched with q (best first, with snippets) */
         get: operations["ArticlesController_list"];
         put?: never;
         /** Draft an article */
@@ -112,6 +119,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Add a byline */
         post: operations["ArticlesController_addByline"];
         delete?: never;
         options?: never;
@@ -129,6 +137,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Remove a byline */
         delete: operations["ArticlesController_removeByline"];
         options?: never;
         head?: never;
@@ -144,6 +153,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Attach a photo with its credit */
         post: operations["ArticlesController_attachPhoto"];
         delete?: never;
         options?: never;
@@ -161,6 +171,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Remove a photo */
         delete: operations["ArticlesController_removePhoto"];
         options?: never;
         head?: never;
@@ -193,7 +204,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publish (or schedule) with a copyright notice (If-Match required) */
+        /** Publish (or schedule, with publishAt) with a copyright notice (If-Match required) */
         post: operations["ArticlesController_publish"];
         /** Cancel a scheduled publication (If-Match required) */
         delete: operations["ArticlesController_cancelSchedule"];
@@ -260,6 +271,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The raw events of one article, oldest first */
         get: operations["ArticlesController_events"];
         put?: never;
         post?: never;
@@ -276,6 +288,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Field-level changes between two versions (?from=&to=) */
         get: operations["ArticlesController_diff"];
         put?: never;
         post?: never;
@@ -343,7 +356,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Live feed of new events; resumable with Last-Event-ID */
+        /** Live feed of new events (Server-Sent Events); resumable with Last-Event-ID */
         get: operations["EventStreamController_stream"];
         put?: never;
         post?: never;
@@ -379,7 +392,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rebuild a projection from the event log into a shadow table, then swap it in */
+        /** Rebuild a projection from the event log into a shadow table, then repair the live one */
         post: operations["AdminController_rebuild"];
         delete?: never;
         options?: never;
@@ -394,6 +407,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A rebuild job on this instance */
         get: operations["AdminController_job"];
         put?: never;
         post?: never;
@@ -410,6 +424,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Readiness: 200 when the database answers, else 503 */
         get: operations["HealthController_check"];
         put?: never;
         post?: never;
@@ -443,7 +458,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The article page (HTML with schema.org NewsArticle); 410 page when withdrawn */
+        /** The article page (HTML with schema.org NewsArticle); 404 and 410 are HTML pages too */
         get: operations["PublishingController_page"];
         put?: never;
         post?: never;
@@ -474,9 +489,57 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        FieldErrorDto: {
+            /** @example headline */
+            field: string;
+            /** @example headline should not be empty */
+            message: string;
+        };
+        ProblemDto: {
+            /**
+             * @description A URI naming the problem; its last segment is the code in kebab case (…/problems/version-mismatch).
+             * @example https://masthead.example/problems/version-mismatch
+             */
+            type: string;
+            /** @example Precondition Failed */
+            title: string;
+            /** @example 412 */
+            status: number;
+            /**
+             * @description What went wrong, in words for people.
+             * @example the article is at version 5, not 4
+             */
+            detail: string;
+            /**
+             * @description The request path.
+             * @example /articles/3f1f8c0e-6a51-4c1e-9b0a-1d2e3f4a5b6c/approval
+             */
+            instance?: string;
+            /**
+             * @description The stable error code, where the problem has one beyond its status (as in the type URI).
+             * @example VERSION_MISMATCH
+             */
+            code?: string;
+            /** @description For VALIDATION_FAILED and other bad input: each field and the rule it broke. */
+            errors?: components["schemas"]["FieldErrorDto"][];
+        };
+        TokenAnswer: {
+            /** @description A JWT: send it as Authorization: Bearer <token>. */
+            accessToken: string;
+            /** @enum {string} */
+            tokenType: "Bearer";
+            /** @description Seconds until it expires. */
+            expiresIn: number;
+        };
         TokenDto: {
             username: string;
             password: string;
+        };
+        MeView: {
+            /** Format: uuid */
+            id: string;
+            username: string;
+            roles: ("reporter" | "editor" | "publisher" | "auditor" | "admin")[];
         };
         CreateUserDto: {
             /** @example xu.danting */
@@ -484,10 +547,25 @@ export interface components {
             password: string;
             roles: ("reporter" | "editor" | "publisher" | "auditor" | "admin")[];
         };
+        UserView: {
+            /** Format: uuid */
+            id: string;
+            username: string;
+            roles: ("reporter" | "editor" | "publisher" | "auditor" | "admin")[];
+            disabled: boolean;
+        };
         UpdateUserDto: {
             roles?: ("reporter" | "editor" | "publisher" | "auditor" | "admin")[];
             disabled?: boolean;
             password?: string;
+        };
+        CommandAnswer: {
+            /** Format: uuid */
+            id: string;
+            /** @description The version after the command; also the ETag. */
+            version: number;
+            /** @enum {string} */
+            status: "draft" | "approved" | "scheduled" | "published" | "withdrawn";
         };
         BlockDto: {
             /** @enum {string} */
@@ -517,6 +595,13 @@ export interface components {
             source?: Record<string, never> | null;
             summary?: Record<string, never> | null;
         };
+        BylineAnswer: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            bylineId: string;
+            version: number;
+        };
         AddBylineDto: {
             /** @example 許丹婷 */
             name: string;
@@ -524,6 +609,18 @@ export interface components {
             role?: Record<string, never>;
             /** @example 廣西雲-廣西日報 */
             organisation?: Record<string, never>;
+        };
+        RemovedAnswer: {
+            /** Format: uuid */
+            id: string;
+            version: number;
+        };
+        PhotoAnswer: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            photoId: string;
+            version: number;
         };
         PhotoCreditDto: {
             /**
@@ -548,6 +645,24 @@ export interface components {
         ApproveDto: {
             note?: Record<string, never>;
         };
+        PublishAnswer: {
+            /** Format: uuid */
+            id: string;
+            /** @description The version after the command; also the ETag. */
+            version: number;
+            /** @enum {string} */
+            status: "draft" | "approved" | "scheduled" | "published" | "withdrawn";
+            /**
+             * Format: date-time
+             * @description When it went out; null when scheduled.
+             */
+            publishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When scheduled: when it will go out.
+             */
+            publishAt?: string;
+        };
         CopyrightNoticeDto: {
             /** @example 國廣國際在線網絡(北京)有限公司 */
             holder: string;
@@ -569,6 +684,290 @@ export interface components {
         };
         WithdrawDto: {
             reason: string;
+        };
+        HighlightView: {
+            /** @description UTF-16 offset (a JavaScript string index) into snippet.text where a match starts. */
+            start: number;
+            /** @description Where it ends (exclusive). */
+            end: number;
+        };
+        SnippetView: {
+            /** @enum {string} */
+            field: "headline" | "summary" | "body" | "byline" | "caption" | "credit";
+            /** @description Plain text from the article (an ellipsis where it was cut): render as text, never as HTML. */
+            text: string;
+            /** @description The matches in text, in order, not overlapping. */
+            highlights: components["schemas"]["HighlightView"][];
+        };
+        ArticleSummaryView: {
+            /** Format: uuid */
+            id: string;
+            version: number;
+            /** @enum {string} */
+            status: "draft" | "approved" | "scheduled" | "published" | "withdrawn";
+            headline: string;
+            language: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description With ?q= only: higher is better (a word in the headline counts 10, each occurrence 1, up to 10 a word). */
+            rank?: number;
+            /** @description With ?q= only. */
+            snippet?: components["schemas"]["SnippetView"] | null;
+        };
+        ArticlePage: {
+            items: components["schemas"]["ArticleSummaryView"][];
+            /** @description Pass as ?cursor= (with the same filters) for the next page; null on the last. */
+            nextCursor: string | null;
+        };
+        BlockView: {
+            /** @enum {string} */
+            type: "paragraph" | "heading" | "quote";
+            text: string;
+        };
+        BylineView: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            role: string | null;
+            organisation: string | null;
+        };
+        PhotoCreditView: {
+            photographer: string;
+            organisation: string | null;
+            line: string | null;
+        };
+        PhotoView: {
+            /** Format: uuid */
+            id: string;
+            href: string;
+            caption: string;
+            credit: components["schemas"]["PhotoCreditView"];
+        };
+        ActorRefDto: {
+            /** Format: uuid */
+            id: string;
+            username: string;
+        };
+        ApprovalView: {
+            by: components["schemas"]["ActorRefDto"];
+            /** Format: date-time */
+            at: string;
+            /** @description The version approved. */
+            version: number;
+            note: string | null;
+        };
+        CopyrightNoticeView: {
+            holder: string;
+            text: string;
+            usageTerms: string | null;
+        };
+        PublicationView: {
+            /** Format: date-time */
+            at: string;
+            version: number;
+            copyrightNotice: components["schemas"]["CopyrightNoticeView"];
+        };
+        ScheduleView: {
+            /** Format: date-time */
+            publishAt: string;
+            copyrightNotice: components["schemas"]["CopyrightNoticeView"];
+            by: components["schemas"]["ActorRefDto"];
+        };
+        CorrectionView: {
+            /** @enum {string} */
+            kind: "correction" | "clarification" | "update" | "editors-note";
+            note: string;
+            /** Format: date-time */
+            at: string;
+            version: number;
+        };
+        WithdrawalView: {
+            reason: string;
+            /** Format: date-time */
+            at: string;
+            by: components["schemas"]["ActorRefDto"];
+        };
+        ArticleView: {
+            /** Format: uuid */
+            id: string;
+            /** @description Events in the article's stream; the ETag. */
+            version: number;
+            /** @enum {string} */
+            status: "draft" | "approved" | "scheduled" | "published" | "withdrawn";
+            headline: string;
+            /** @example zh-Hant */
+            language: string;
+            source: string | null;
+            summary: string | null;
+            body: components["schemas"]["BlockView"][];
+            bylines: components["schemas"]["BylineView"][];
+            photos: components["schemas"]["PhotoView"][];
+            approval: components["schemas"]["ApprovalView"] | null;
+            publication: components["schemas"]["PublicationView"] | null;
+            schedule: components["schemas"]["ScheduleView"] | null;
+            corrections: components["schemas"]["CorrectionView"][];
+            withdrawal: components["schemas"]["WithdrawalView"] | null;
+            createdBy: components["schemas"]["ActorRefDto"];
+            /** @description Who made the latest content change. */
+            lastChangedBy: components["schemas"]["ActorRefDto"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ActorView: {
+            /** Format: uuid */
+            id: string;
+            username: string;
+            roles: string[];
+        };
+        AuditEntryView: {
+            /** @description Position in the log. */
+            position: number;
+            /**
+             * Format: uuid
+             * @description Null for entries about users.
+             */
+            articleId: string | null;
+            streamId: string;
+            version: number;
+            /** @example ArticleApproved */
+            type: string;
+            /** Format: date-time */
+            at: string;
+            actor: components["schemas"]["ActorView"];
+            /** @description What happened, in words. */
+            summary: string;
+            /** @description Field changes (as GET /articles/{id}/diff gives them). */
+            changes: {
+                [key: string]: unknown;
+            }[];
+            hash: string;
+        };
+        StoredEventView: {
+            position: number;
+            version: number;
+            /** @example ArticleDrafted */
+            type: string;
+            schemaVersion: number;
+            data: {
+                [key: string]: unknown;
+            };
+            /** @description actorId, username, roles, correlationId, causationId… */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            recordedAt: string;
+            /** @description The hash chaining this event to the one before. */
+            hash: string;
+        };
+        FieldChangeView: {
+            /** @example headline */
+            field: string;
+            /** @enum {string} */
+            op: "set" | "added" | "removed";
+            /** @description op 'set': the value before. */
+            from?: Record<string, never>;
+            /** @description op 'set': the value after. */
+            to?: Record<string, never>;
+            /** @description op 'added' or 'removed': the item. */
+            value?: Record<string, never>;
+        };
+        DiffView: {
+            /** Format: uuid */
+            id: string;
+            from: number;
+            to: number;
+            changes: components["schemas"]["FieldChangeView"][];
+        };
+        PublicBylineView: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            role: string | null;
+            organisation: string | null;
+        };
+        PublicCorrectionView: {
+            /** @enum {string} */
+            kind: "correction" | "clarification" | "update" | "editors-note";
+            note: string;
+            /** Format: date-time */
+            at: string;
+        };
+        PublishedArticleView: {
+            /** Format: uuid */
+            id: string;
+            version: number;
+            headline: string;
+            language: string;
+            source: string | null;
+            summary: string | null;
+            body: components["schemas"]["BlockView"][];
+            bylines: components["schemas"]["PublicBylineView"][];
+            photos: components["schemas"]["PhotoView"][];
+            copyrightNotice: components["schemas"]["CopyrightNoticeView"];
+            /** Format: date-time */
+            publishedAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            corrections: components["schemas"]["PublicCorrectionView"][];
+        };
+        VerifyFailureView: {
+            articleId: string;
+            streamId: string;
+            version: number | null;
+            reason: string;
+        };
+        VerifyReportView: {
+            /** @description True when every check passed. */
+            ok: boolean;
+            streamsChecked: number;
+            eventsChecked: number;
+            failures: components["schemas"]["VerifyFailureView"][];
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditEntryView"][];
+            nextCursor: string | null;
+        };
+        ProjectionStatusView: {
+            /** @example articles */
+            name: string;
+            /** @description The checkpoint: the last event applied. */
+            position: number;
+            transactionId: string;
+            /** @description Committed events not yet applied. */
+            lagEvents: number;
+            /** @example running */
+            status: string;
+            error: string | null;
+        };
+        RebuildAccepted: {
+            /**
+             * Format: uuid
+             * @description Follow it at GET /admin/jobs/{jobId}.
+             */
+            jobId: string;
+        };
+        RebuildJobView: {
+            /** Format: uuid */
+            jobId: string;
+            projection: string;
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed";
+            eventsProcessed: number;
+            eventsTotal: number;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+            liveChecksum: string | null;
+            rebuiltChecksum: string | null;
+            /** @description True when the rebuilt table matched the live one. */
+            identical: boolean | null;
+            error: string | null;
         };
     };
     responses: never;
@@ -592,11 +991,74 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Signed in. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenAnswer"];
+                };
+            };
+            /** @description VALIDATION_FAILED, INVALID_JSON, INVALID_UTF8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description BAD_CREDENTIALS */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_CHARSET */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -609,11 +1071,45 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description You. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MeView"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -626,18 +1122,55 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The users. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserView"][];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     AuthController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -647,11 +1180,105 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created. */
             201: {
+                headers: {
+                    /** @description Where the created resource is. */
+                    Location?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeView"];
+                };
+            };
+            /** @description VALIDATION_FAILED, INVALID_JSON, INVALID_UTF8, BAD_IDEMPOTENCY_KEY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_CHARSET */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -666,18 +1293,84 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Disabled. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description USER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description LAST_ADMIN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     AuthController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -689,11 +1382,112 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Changed. */
             200: {
+                headers: {
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description VALIDATION_FAILED, INVALID_JSON, INVALID_UTF8, BAD_IDEMPOTENCY_KEY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description USER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description LAST_ADMIN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_CHARSET */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -714,18 +1508,64 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArticlePage"];
+                };
+            };
+            /** @description VALIDATION_FAILED, BAD_CURSOR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     ArticlesController_draft: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -735,11 +1575,98 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Drafted: version 1. */
             201: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description Where the created resource is. */
+                    Location?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandAnswer"];
+                };
+            };
+            /** @description VALIDATION_FAILED, INVALID_JSON, INVALID_UTF8, BAD_IDEMPOTENCY_KEY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_CHARSET */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -758,18 +1685,77 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The article. */
             200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleView"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     ArticlesController_revise: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The ETag of the version you read ("<version>"): the command applies to that version or fails with 412. */
+                "If-Match": string;
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -781,18 +1767,144 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Revised. */
             200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandAnswer"];
+                };
+            };
+            /** @description VALIDATION_FAILED, INVALID_JSON, INVALID_UTF8, BAD_IF_MATCH, BAD_IDEMPOTENCY_KEY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_WITHDRAWN, ARTICLE_PUBLISHED, ARTICLE_SCHEDULED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description VERSION_MISMATCH */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_CHARSET */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IF_MATCH_REQUIRED */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     ArticlesController_addByline: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the version you read ("<version>"): the command applies to that version or fails with 412. */
+                "If-Match"?: string;
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -804,18 +1916,135 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Added. */
             201: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BylineAnswer"];
+                };
+            };
+            /** @description VALIDATION_FAILED, INVALID_JSON, INVALID_UTF8, BAD_IF_MATCH, BAD_IDEMPOTENCY_KEY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_WITHDRAWN, ARTICLE_PUBLISHED, ARTICLE_SCHEDULED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description VERSION_MISMATCH */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_CHARSET */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     ArticlesController_removeByline: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the version you read ("<version>"): the command applies to that version or fails with 412. */
+                "If-Match"?: string;
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
                 bylineId: string;
@@ -824,18 +2053,117 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Removed. */
             200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemovedAnswer"];
+                };
+            };
+            /** @description BAD_IF_MATCH, BAD_IDEMPOTENCY_KEY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND, BYLINE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_WITHDRAWN, ARTICLE_PUBLISHED, ARTICLE_SCHEDULED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description VERSION_MISMATCH */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     ArticlesController_attachPhoto: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the version you read ("<version>"): the command applies to that version or fails with 412. */
+                "If-Match"?: string;
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -847,18 +2175,135 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Attached. */
             201: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoAnswer"];
+                };
+            };
+            /** @description VALIDATION_FAILED, INVALID_JSON, INVALID_UTF8, BAD_IF_MATCH, BAD_IDEMPOTENCY_KEY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_WITHDRAWN, ARTICLE_PUBLISHED, ARTICLE_SCHEDULED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description VERSION_MISMATCH */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_CHARSET */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     ArticlesController_removePhoto: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the version you read ("<version>"): the command applies to that version or fails with 412. */
+                "If-Match"?: string;
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
                 photoId: string;
@@ -867,18 +2312,117 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Removed. */
             200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemovedAnswer"];
+                };
+            };
+            /** @description BAD_IF_MATCH, BAD_IDEMPOTENCY_KEY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND, PHOTO_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_WITHDRAWN, ARTICLE_PUBLISHED, ARTICLE_SCHEDULED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description VERSION_MISMATCH */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     ArticlesController_approve: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The ETag of the version you read ("<version>"): the command applies to that version or fails with 412. */
+                "If-Match": string;
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -890,18 +2434,144 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            /** @description Approved: status approved. */
+            200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandAnswer"];
+                };
+            };
+            /** @description VALIDATION_FAILED, INVALID_JSON, INVALID_UTF8, BAD_IF_MATCH, BAD_IDEMPOTENCY_KEY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN, FOUR_EYES */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_DRAFT, HEADLINE_REQUIRED, BODY_REQUIRED, BYLINE_REQUIRED, PHOTO_CREDIT_REQUIRED, ARTICLE_WITHDRAWN, ARTICLE_PUBLISHED, ARTICLE_SCHEDULED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description VERSION_MISMATCH */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_CHARSET */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IF_MATCH_REQUIRED */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     ArticlesController_publish: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The ETag of the version you read ("<version>"): the command applies to that version or fails with 412. */
+                "If-Match": string;
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -913,18 +2583,144 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            /** @description Published (status published) or scheduled (status scheduled, publishAt). */
+            200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishAnswer"];
+                };
+            };
+            /** @description VALIDATION_FAILED, INVALID_JSON, INVALID_UTF8, BAD_IF_MATCH, BAD_IDEMPOTENCY_KEY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_APPROVED, COPYRIGHT_NOTICE_REQUIRED, ARTICLE_WITHDRAWN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description VERSION_MISMATCH */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_CHARSET */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IF_MATCH_REQUIRED */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     ArticlesController_cancelSchedule: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The ETag of the version you read ("<version>"): the command applies to that version or fails with 412. */
+                "If-Match": string;
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -932,18 +2728,126 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Cancelled: status approved again. */
             200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandAnswer"];
+                };
+            };
+            /** @description BAD_IF_MATCH, BAD_IDEMPOTENCY_KEY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_SCHEDULED, ARTICLE_WITHDRAWN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description VERSION_MISMATCH */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IF_MATCH_REQUIRED */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     ArticlesController_correct: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The ETag of the version you read ("<version>"): the command applies to that version or fails with 412. */
+                "If-Match": string;
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -955,18 +2859,144 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            /** @description Corrected and republished. */
+            200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandAnswer"];
+                };
+            };
+            /** @description VALIDATION_FAILED, INVALID_JSON, INVALID_UTF8, BAD_IF_MATCH, BAD_IDEMPOTENCY_KEY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_PUBLISHED, CORRECTION_NOTE_REQUIRED, ARTICLE_WITHDRAWN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description VERSION_MISMATCH */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_CHARSET */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IF_MATCH_REQUIRED */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     ArticlesController_withdraw: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The ETag of the version you read ("<version>"): the command applies to that version or fails with 412. */
+                "If-Match": string;
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -978,11 +3008,132 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            /** @description Withdrawn: readers get 410 with the reason. */
+            200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandAnswer"];
+                };
+            };
+            /** @description VALIDATION_FAILED, INVALID_JSON, INVALID_UTF8, BAD_IF_MATCH, BAD_IDEMPOTENCY_KEY */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_PUBLISHED, WITHDRAWAL_REASON_REQUIRED, ARTICLE_WITHDRAWN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description VERSION_MISMATCH */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_CHARSET */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IF_MATCH_REQUIRED */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -997,11 +3148,54 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Every entry. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditEntryView"][];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -1016,11 +3210,54 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Every event of the stream. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["StoredEventView"][];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -1038,11 +3275,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The changes. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DiffView"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -1060,11 +3349,65 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description What readers see. */
             200: {
                 headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description How long shared caches may keep the answer. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishedArticleView"];
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description NOT_PUBLISHED */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_WITHDRAWN */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -1077,11 +3420,45 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The report (ok false lists the failures). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VerifyReportView"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -1105,28 +3482,118 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page (JSON), or every match, one entry per line (NDJSON). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                    "application/x-ndjson": components["schemas"]["AuditEntryView"];
+                };
+            };
+            /** @description VALIDATION_FAILED, BAD_CURSOR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
     EventStreamController_stream: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The id of the last message received: the stream resumes after it. */
+                "Last-Event-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description An open stream: each event as an SSE message, id "<transaction>:<position>", event the type, data the stored event as JSON (articleId, version, type, data, metadata…). Ends when access is lost. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description BAD_LAST_EVENT_ID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -1139,11 +3606,45 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The projections. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProjectionStatusView"][];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -1158,11 +3659,65 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Started. */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RebuildAccepted"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PROJECTION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -1177,11 +3732,54 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The job. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RebuildJobView"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description JOB_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -1194,141 +3792,38 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The Health Check is successful */
+            /** @description Ready. */
             200: {
                 headers: {
+                    /** @description How long shared caches may keep the answer. */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
+                        /** @enum {string} */
+                        status: "ok";
                         info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
+                            [key: string]: unknown;
+                        };
                         error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
+                            [key: string]: unknown;
+                        };
                         details?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            [key: string]: unknown;
                         };
                     };
                 };
             };
-            /** @description The Health Check is not successful */
+            /** @description SERVICE_UNAVAILABLE */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status?: "error" | "shutting_down";
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -1344,11 +3839,58 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A ninjs 2.1 document. */
             200: {
                 headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description How long shared caches may keep the answer. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description NOT_PUBLISHED */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_WITHDRAWN */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -1363,11 +3905,54 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The page. */
             200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description How long shared caches may keep the answer. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An HTML page: no such published article. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An HTML page: withdrawn, with the reason. */
+            410: {
+                headers: {
+                    /** @description How long shared caches may keep the answer. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };
@@ -1383,11 +3968,47 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description An Atom 1.0 feed. */
             200: {
                 headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description How long shared caches may keep the answer. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/atom+xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
         };
     };

@@ -52,7 +52,7 @@ export default function Approve({ id }: { id: string }) {
   const approve = async () => {
     setBusy(true);
     setError('');
-    const { data, error: err, response } = await api.POST('/articles/{id}/approval', { params: { path: { id } }, headers: ifMatch(article.version), body: looseBody(note ? { note } : {}) });
+    const { data, error: err, response } = await api.POST('/articles/{id}/approval', { params: { path: { id }, header: ifMatch(article.version) }, body: looseBody(note ? { note } : {}) });
     setBusy(false);
     if (!response.ok) return setError(explain(asProblem(err, response), 'approve stories'));
     setOk(`Approved version ${article.version}. It is now version ${(data as unknown as { version: number }).version}, ready to publish.`);

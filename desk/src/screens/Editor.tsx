@@ -127,7 +127,7 @@ export default function Editor({ id }: { id?: string }) {
     setBusy(true);
     setError('');
     setOk('');
-    const { error: err, response } = await api.PATCH('/articles/{id}', { params: { path: { id: base.id } }, body, headers: ifMatch(onto.version) });
+    const { error: err, response } = await api.PATCH('/articles/{id}', { params: { path: { id: base.id }, header: ifMatch(onto.version) }, body });
     if (response.status === 412) {
       const theirs = (await api.GET('/articles/{id}', { params: { path: { id: base.id } } })).data as unknown as Article;
       const changes = await changesBetween(base.id, base, theirs, allowed.audit);

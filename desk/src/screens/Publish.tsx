@@ -63,7 +63,7 @@ export default function Publish({ id }: { id: string }) {
           <p>
             It will be published on {when(article.schedule?.publishAt)} ({ZONE}).
           </p>
-          <button type="button" disabled={busy} onClick={() => void run(() => api.DELETE('/articles/{id}/publication', { params: { path: { id } }, headers: ifMatch(article.version) }), 'cancel schedules', 'The schedule is cancelled; the story is approved and unpublished.')}>
+          <button type="button" disabled={busy} onClick={() => void run(() => api.DELETE('/articles/{id}/publication', { params: { path: { id }, header: ifMatch(article.version) } }), 'cancel schedules', 'The schedule is cancelled; the story is approved and unpublished.')}>
             Cancel the schedule
           </button>
         </div>
@@ -99,7 +99,7 @@ function PublishForm({ article, busy, run }: FormProps) {
     const copyrightNotice = { holder: notice.holder, text: notice.text, ...(notice.usageTerms ? { usageTerms: notice.usageTerms } : {}) };
     const body = when_ === 'later' ? { copyrightNotice, publishAt: toRfc3339(at) } : { copyrightNotice };
     void run(
-      () => api.POST('/articles/{id}/publication', { params: { path: { id: article.id } }, headers: ifMatch(article.version), body: looseBody(body) }),
+      () => api.POST('/articles/{id}/publication', { params: { path: { id: article.id }, header: ifMatch(article.version) }, body: looseBody(body) }),
       'publish',
       when_ === 'later' ? `Scheduled for ${when(body.publishAt)} (${ZONE}).` : 'Published.',
     );
@@ -148,7 +148,7 @@ function CorrectForm({ article, busy, run }: FormProps) {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const payload = { kind, note, ...(headline !== article.headline ? { headline } : {}), ...(changeBody ? { body: withoutKeys(body) } : {}) };
-    void run(() => api.POST('/articles/{id}/corrections', { params: { path: { id: article.id } }, headers: ifMatch(article.version), body: looseBody(payload) }), 'correct stories', `The ${kind} is published with its note.`);
+    void run(() => api.POST('/articles/{id}/corrections', { params: { path: { id: article.id }, header: ifMatch(article.version) }, body: looseBody(payload) }), 'correct stories', `The ${kind} is published with its note.`);
   };
   return (
     <form className="panel" onSubmit={submit} aria-labelledby={`${uid}-h`}>
@@ -179,7 +179,7 @@ function WithdrawForm({ article, busy, run }: FormProps) {
   const [reason, setReason] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void run(() => api.POST('/articles/{id}/withdrawal', { params: { path: { id: article.id } }, headers: ifMatch(article.version), body: { reason } }), 'withdraw stories', 'Withdrawn: the public page now says so.');
+    void run(() => api.POST('/articles/{id}/withdrawal', { params: { path: { id: article.id }, header: ifMatch(article.version) }, body: { reason } }), 'withdraw stories', 'Withdrawn: the public page now says so.');
   };
   return (
     <form className="panel danger" onSubmit={submit} aria-labelledby={`${uid}-h`}>

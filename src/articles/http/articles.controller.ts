@@ -1,6 +1,7 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../../common/openapi';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { CAN, Roles } from '../../auth/roles';
@@ -28,6 +29,18 @@ import {
   ReviseArticleDto,
   WithdrawDto,
 } from './article.dto';
+import {
+  ArticlePage,
+  ArticleView,
+  AuditEntryView,
+  BylineAnswer,
+  CommandAnswer,
+  DiffView,
+  PhotoAnswer,
+  PublishAnswer,
+  RemovedAnswer,
+  StoredEventView,
+} from './article.responses';
 
 const notFound = () => new NotFoundException(problem(404, 'no such article', { code: 'ARTICLE_NOT_FOUND' }, 'ARTICLE_NOT_FOUND'));
 const badQuery = (err: unknown) => {
@@ -38,7 +51,6 @@ const badQuery = (err: unknown) => {
 
 /** The write side (commands through the CommandBus) and the working-state reads of articles. */
 @ApiTags('articles')
-@ApiBearerAuth()
 @Controller('articles')
 export class ArticlesController {
   constructor(
@@ -81,7 +93,11 @@ export class ArticlesController {
 
   @Post()
   @Roles(...CAN.write)
-  @ApiOperation({ summary: 'Draft an article' })
+  @ApiRoute({
+    summary: 'Draft an article',
+    ok: { status: 201, description: 'Drafted: version 1.', type: CommandAnswer, headers: ['ETag', 'Location'] },
+    auth: { roles: CAN.write }, body: true, idempotent: true, rateLimited: true,
+  })
   async draft(@Body() dto: DraftArticleDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const articleId = randomUUID();
     const r = await this.run(req, reply, user, articleId, {
@@ -94,7 +110,12 @@ export class ArticlesController {
 
   @Patch(':id')
   @Roles(...CAN.write)
-  @ApiOperation({ summary: 'Revise a draft (If-Match required)' })
+  @ApiRoute({
+    summary: 'Revise a draft (If-Match required)',
+    ok: { status: 200, description: 'Revised.', type: CommandAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.write }, body: true, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_WITHDRAWN', 'ARTICLE_PUBLISHED', 'ARTICLE_SCHEDULED'] },
+  })
   async revise(@Param('id') id: string, @Body() dto: ReviseArticleDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const changes = Object.fromEntries(
       Object.entries({ ...dto, body: dto.body?.map(({ type, text }) => ({ type, text })) }).filter(([, v]) => v !== undefined),
@@ -108,6 +129,12 @@ export class ArticlesController {
 
   @Post(':id/bylines')
   @Roles(...CAN.write)
+  @ApiRoute({
+    summary: 'Add a byline',
+    ok: { status: 201, description: 'Added.', type: BylineAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.write }, body: true, ifMatch: 'optional', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_WITHDRAWN', 'ARTICLE_PUBLISHED', 'ARTICLE_SCHEDULED'] },
+  })
   async addByline(@Param('id') id: string, @Body() dto: AddBylineDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, {
       type: 'AddByline',
@@ -118,6 +145,12 @@ export class ArticlesController {
 
   @Delete(':id/bylines/:bylineId')
   @Roles(...CAN.write)
+  @ApiRoute({
+    summary: 'Remove a byline',
+    ok: { status: 200, description: 'Removed.', type: RemovedAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.write }, ifMatch: 'optional', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND', 'BYLINE_NOT_FOUND'], 409: ['ARTICLE_WITHDRAWN', 'ARTICLE_PUBLISHED', 'ARTICLE_SCHEDULED'] },
+  })
   async removeByline(@Param('id') id: string, @Param('bylineId') bylineId: string, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'RemoveByline', data: { bylineId } }, { ifMatch: false, status: 200 });
     return { id: r.articleId, version: r.version };
@@ -125,6 +158,12 @@ export class ArticlesController {
 
   @Post(':id/photos')
   @Roles(...CAN.write)
+  @ApiRoute({
+    summary: 'Attach a photo with its credit',
+    ok: { status: 201, description: 'Attached.', type: PhotoAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.write }, body: true, ifMatch: 'optional', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_WITHDRAWN', 'ARTICLE_PUBLISHED', 'ARTICLE_SCHEDULED'] },
+  })
   async attachPhoto(@Param('id') id: string, @Body() dto: AttachPhotoDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const { photographer, organisation, line } = dto.credit;
     const r = await this.run(req, reply, user, id, {
@@ -136,6 +175,12 @@ export class ArticlesController {
 
   @Delete(':id/photos/:photoId')
   @Roles(...CAN.write)
+  @ApiRoute({
+    summary: 'Remove a photo',
+    ok: { status: 200, description: 'Removed.', type: RemovedAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.write }, ifMatch: 'optional', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND', 'PHOTO_NOT_FOUND'], 409: ['ARTICLE_WITHDRAWN', 'ARTICLE_PUBLISHED', 'ARTICLE_SCHEDULED'] },
+  })
   async removePhoto(@Param('id') id: string, @Param('photoId') photoId: string, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'RemovePhoto', data: { photoId } }, { ifMatch: false, status: 200 });
     return { id: r.articleId, version: r.version };
@@ -143,7 +188,17 @@ export class ArticlesController {
 
   @Post(':id/approval')
   @Roles(...CAN.approve)
-  @ApiOperation({ summary: 'Approve exactly the version read (If-Match required; four-eyes)' })
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Approve exactly the version read (If-Match required; four-eyes)',
+    ok: { status: 200, description: 'Approved: status approved.', type: CommandAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.approve }, body: true, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: {
+      403: ['FOUR_EYES'],
+      404: ['ARTICLE_NOT_FOUND'],
+      409: ['ARTICLE_NOT_DRAFT', 'HEADLINE_REQUIRED', 'BODY_REQUIRED', 'BYLINE_REQUIRED', 'PHOTO_CREDIT_REQUIRED', 'ARTICLE_WITHDRAWN', 'ARTICLE_PUBLISHED', 'ARTICLE_SCHEDULED'],
+    },
+  })
   async approve(@Param('id') id: string, @Body() dto: ApproveDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'ApproveArticle', data: { note: dto.note ?? null } }, { ifMatch: true, status: 200, body: dto });
     return { id: r.articleId, version: r.version, status: r.status };
@@ -151,7 +206,13 @@ export class ArticlesController {
 
   @Post(':id/publication')
   @Roles(...CAN.publish)
-  @ApiOperation({ summary: 'Publish (or schedule) with a copyright notice (If-Match required)' })
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Publish (or schedule, with publishAt) with a copyright notice (If-Match required)',
+    ok: { status: 200, description: 'Published (status published) or scheduled (status scheduled, publishAt).', type: PublishAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.publish }, body: true, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_NOT_APPROVED', 'COPYRIGHT_NOTICE_REQUIRED', 'ARTICLE_WITHDRAWN'] },
+  })
   async publish(@Param('id') id: string, @Body() dto: PublishDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const { holder, text, usageTerms } = dto.copyrightNotice;
     const publishAt = dto.publishAt ? new Date(dto.publishAt).toISOString() : null;
@@ -164,7 +225,12 @@ export class ArticlesController {
 
   @Delete(':id/publication')
   @Roles(...CAN.publish)
-  @ApiOperation({ summary: 'Cancel a scheduled publication (If-Match required)' })
+  @ApiRoute({
+    summary: 'Cancel a scheduled publication (If-Match required)',
+    ok: { status: 200, description: 'Cancelled: status approved again.', type: CommandAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.publish }, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_NOT_SCHEDULED', 'ARTICLE_WITHDRAWN'] },
+  })
   async cancelSchedule(@Param('id') id: string, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'CancelScheduledPublication', data: {} }, { ifMatch: true, status: 200 });
     return { id: r.articleId, version: r.version, status: r.status };
@@ -172,7 +238,13 @@ export class ArticlesController {
 
   @Post(':id/corrections')
   @Roles(...CAN.publish)
-  @ApiOperation({ summary: 'Publish a correction, never silent (If-Match required)' })
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Publish a correction, never silent (If-Match required)',
+    ok: { status: 200, description: 'Corrected and republished.', type: CommandAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.publish }, body: true, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_NOT_PUBLISHED', 'CORRECTION_NOTE_REQUIRED', 'ARTICLE_WITHDRAWN'] },
+  })
   async correct(@Param('id') id: string, @Body() dto: CorrectDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, {
       type: 'CorrectArticle',
@@ -183,7 +255,13 @@ export class ArticlesController {
 
   @Post(':id/withdrawal')
   @Roles(...CAN.publish)
-  @ApiOperation({ summary: 'Withdraw a published article (If-Match required)' })
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Withdraw a published article (If-Match required)',
+    ok: { status: 200, description: 'Withdrawn: readers get 410 with the reason.', type: CommandAnswer, headers: ['ETag'] },
+    auth: { roles: CAN.publish }, body: true, ifMatch: 'required', idempotent: true, rateLimited: true,
+    problems: { 404: ['ARTICLE_NOT_FOUND'], 409: ['ARTICLE_NOT_PUBLISHED', 'WITHDRAWAL_REASON_REQUIRED', 'ARTICLE_WITHDRAWN'] },
+  })
   async withdraw(@Param('id') id: string, @Body() dto: WithdrawDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'WithdrawArticle', data: { reason: dto.reason } }, { ifMatch: true, status: 200, body: dto });
     return { id: r.articleId, version: r.version, status: r.status };
@@ -191,13 +269,24 @@ export class ArticlesController {
 
   @Get()
   @Roles(...CAN.read)
+  @ApiRoute({
+    summary: 'The articles, newest first; by status, by author (drafter), and searched with q (best first, with snippets)',
+    ok: { status: 200, description: 'One page.', type: ArticlePage },
+    auth: { roles: CAN.read },
+    problems: { 400: ['VALIDATION_FAILED', 'BAD_CURSOR'] },
+  })
   async list(@Query() q: ListArticlesQuery) {
     return this.queries.list({ status: q.status, author: q.author, q: q.q, cursor: q.cursor, limit: q.limit ?? 50 }).catch(badQuery);
   }
 
   @Get(':id')
   @Roles(...CAN.read)
-  @ApiOperation({ summary: 'The working state, now or as it stood at ?version=N or ?asOf=<time>' })
+  @ApiRoute({
+    summary: 'The working state, now or as it stood at ?version=N or ?asOf=<time>',
+    ok: { status: 200, description: 'The article.', type: ArticleView, headers: ['ETag'] },
+    auth: { roles: CAN.read },
+    problems: { 400: ['VALIDATION_FAILED'], 404: ['ARTICLE_NOT_FOUND'] },
+  })
   async get(@Param('id') id: string, @Query() q: ArticleAtQuery, @Res({ passthrough: true }) reply: FastifyReply) {
     if (q.version !== undefined && q.asOf !== undefined) {
       throw new BadRequestException(problem(400, 'give version or asOf, not both', { errors: [{ field: 'version', message: 'not with asOf' }] }, 'VALIDATION_FAILED'));
@@ -213,7 +302,12 @@ export class ArticlesController {
 
   @Get(':id/history')
   @Roles(...CAN.audit)
-  @ApiOperation({ summary: 'The audit trail of one article, oldest first' })
+  @ApiRoute({
+    summary: 'The audit trail of one article, oldest first',
+    ok: { status: 200, description: 'Every entry.', type: [AuditEntryView] },
+    auth: { roles: CAN.audit },
+    problems: { 404: ['ARTICLE_NOT_FOUND'] },
+  })
   async history(@Param('id') id: string) {
     if (!UUID.test(id) || !(await this.queries.current(id))) throw notFound();
     return this.queries.history(id);
@@ -221,6 +315,12 @@ export class ArticlesController {
 
   @Get(':id/events')
   @Roles(...CAN.audit)
+  @ApiRoute({
+    summary: 'The raw events of one article, oldest first',
+    ok: { status: 200, description: 'Every event of the stream.', type: [StoredEventView] },
+    auth: { roles: CAN.audit },
+    problems: { 404: ['ARTICLE_NOT_FOUND'] },
+  })
   async events(@Param('id') id: string) {
     if (!UUID.test(id)) throw notFound();
     const events = await this.queries.events(id);
@@ -230,6 +330,12 @@ export class ArticlesController {
 
   @Get(':id/diff')
   @Roles(...CAN.audit)
+  @ApiRoute({
+    summary: 'Field-level changes between two versions (?from=&to=)',
+    ok: { status: 200, description: 'The changes.', type: DiffView },
+    auth: { roles: CAN.audit },
+    problems: { 400: ['VALIDATION_FAILED'], 404: ['ARTICLE_NOT_FOUND'] },
+  })
   async diff(@Param('id') id: string, @Query() q: DiffQuery) {
     const article = await this.queries.current(id);
     if (!article) throw notFound();

@@ -1,5 +1,7 @@
 import { Controller, Get, GoneException, HttpException, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../../common/openapi';
+import { PublishedArticleView } from './article.responses';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/roles';
 import { problem } from '../../common/problem.filter';
@@ -37,7 +39,13 @@ export class PublishedController {
 
   @Get(':id')
   @Public()
-  @ApiOperation({ summary: 'The published article; ?asOf=<time> for what readers saw then' })
+  @ApiRoute({
+    summary: 'The published article; ?asOf=<time> for what readers saw then',
+    ok: { status: 200, description: 'What readers see.', type: PublishedArticleView, headers: ['ETag', 'Cache-Control'] },
+    also: [{ status: 304, description: 'Not modified (If-None-Match matched the ETag).', headers: ['ETag'] }],
+    auth: 'public',
+    problems: { 400: ['VALIDATION_FAILED'], 404: ['NOT_PUBLISHED'], 410: ['ARTICLE_WITHDRAWN'] },
+  })
   async get(@Param('id') id: string, @Query() q: PublishedAtQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (q.asOf) {
       const article = await this.queries.at(id, { asOf: new Date(q.asOf).toISOString() });

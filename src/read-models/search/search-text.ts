@@ -30,7 +30,10 @@ export interface SearchColumns {
   search_title: string;
   /** Normalised text of every searchable text, one per line. */
   search_text: string;
-  /** The distinct grams of search_text, separated by a space (indexed as string_to_array(search_grams, ' ')). */
+  /**
+   * The distinct grams of search_text as a text[] literal (how json_to_recordset and COPY both take an array; the
+   * grams hold only letters, marks and digits, quoted all the same). GIN-indexed, looked up with @>.
+   */
   search_grams: string;
 }
 
@@ -145,7 +148,7 @@ export function searchColumns(a: SearchFields): SearchColumns {
     .filter(Boolean);
   const all = new Set<string>();
   for (const text of texts) grams(text, all, false);
-  return { search_title: normalise(a.headline), search_text: texts.join('\n'), search_grams: [...all].join(' ') };
+  return { search_title: normalise(a.headline), search_text: texts.join('\n'), search_grams: `{${[...all].map((g) => `"${g}"`).join(',')}}` };
 }
 
 export class BadSearch extends Error {}
@@ -227,5 +230,5 @@ export function withSearchColumns(row: Record<string, unknown>, fields: SearchFi
 }
 
 /** The columns of a read model's table that search adds (a Projection's `columns` list). */
-export const SEARCH_COLUMNS = 'search_title text, search_text text, search_grams text';
+export const SEARCH_COLUMNS = 'search_title text, search_text text, search_grams text[]';
 export const SEARCH_COLUMN_NAMES = ['search_title', 'search_text', 'search_grams'];
