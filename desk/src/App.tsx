@@ -21,7 +21,7 @@ export function App() {
 
   useEffect(() => {
     if (!token) return setMe(null);
-    void api.GET('/users/me').then(({ data }) => setMe((data as unknown as Me) ?? null));
+    void api.GET('/users/me').then(({ data }) => setMe(data ?? null));
   }, [token]);
 
   if (!token) return <SignIn />;
@@ -94,7 +94,7 @@ function SignIn() {
     setError('');
     const { data, error: err, response } = await api.POST('/auth/token', { body: { username, password } });
     setBusy(false);
-    if (response.status === 200) return session.set((data as unknown as { accessToken: string }).accessToken);
+    if (response.status === 200) return session.set(data!.accessToken);
     setError(response.status === 401 ? 'That username and password do not match an account.' : explain(asProblem(err, response), 'sign in'));
   };
   return (

@@ -1,3 +1,5 @@
+import type { components } from './schema';
+
 /** The shapes the desk reads (docs/api.md, "Reads"). */
 export type Status = 'draft' | 'approved' | 'scheduled' | 'published' | 'withdrawn';
 export const STATUSES: Status[] = ['draft', 'approved', 'scheduled', 'published', 'withdrawn'];
@@ -7,73 +9,20 @@ export type BlockType = 'paragraph' | 'heading' | 'quote';
 export const BLOCK_TYPES: BlockType[] = ['paragraph', 'heading', 'quote'];
 export const CORRECTION_KINDS = ['correction', 'clarification', 'update', 'editors-note'] as const;
 
-export interface Block {
-  type: BlockType;
-  text: string;
-}
-export interface Byline {
-  id: string;
-  name: string;
-  role: string | null;
-  organisation: string | null;
-}
-export interface Photo {
-  id: string;
-  href: string;
-  caption: string;
-  credit: { photographer: string; organisation: string | null; line: string | null };
-}
-export interface Article {
-  id: string;
-  version: number;
-  status: Status;
-  headline: string;
-  language: string;
-  source: string | null;
-  summary: string | null;
-  body: Block[];
-  bylines: Byline[];
-  photos: Photo[];
-  approval: { by: { username: string }; at: string; version: number } | null;
-  publication: { at: string; version: number; copyrightNotice: { holder: string; text: string; usageTerms: string | null } } | null;
-  schedule: { publishAt: string; by: { username: string } } | null;
-  corrections: { kind: string; note: string; at: string }[];
-  withdrawal: { reason: string; at: string } | null;
-  createdBy: { id: string; username: string };
-  /** Who made the latest content change: the four-eyes rule keeps them from approving it. */
-  lastChangedBy: { id: string; username: string };
-  createdAt: string;
-  updatedAt: string;
-}
-export interface Summary {
-  id: string;
-  version: number;
-  status: Status;
-  headline: string;
-  language: string;
-  createdAt: string;
-  updatedAt: string;
-  /** With a search: where the words were found, the matches as offsets into its plain text. */
-  snippet?: { field: string; text: string; highlights: { start: number; end: number }[] } | null;
-}
+type Schemas = components['schemas'];
+/** The API's own shapes, from the generated client (docs/openapi.json): the desk cannot drift from them. */
+export type Block = Schemas['BlockView'];
+export type Byline = Schemas['BylineView'];
+export type Photo = Schemas['PhotoView'];
+export type Article = Schemas['ArticleView'];
+export type Summary = Schemas['ArticleSummaryView'];
 export type Change =
   | { field: string; op: 'set'; from: unknown; to: unknown }
   | { field: string; op: 'added'; value: unknown }
   | { field: string; op: 'removed'; value: unknown };
-export interface AuditEntry {
-  position: number;
-  version: number;
-  type: string;
-  at: string;
-  actor: { id: string; username: string; roles: string[] };
-  summary: string;
-  changes: Change[];
-}
-export interface Me {
-  id: string;
-  username: string;
-  roles: Role[];
-}
+/** The document types a change's values loosely (any JSON); the desk reads them as this union. */
+export type AuditEntry = Omit<Schemas['AuditEntryView'], 'changes'> & { changes: Change[] };
+export type Me = Schemas['MeView'];
 
 /** What each role may do (docs/api.md, the roles table): buttons a role may not use are not shown. */
 export const can = (me: Me | null) => {

@@ -1,28 +1,14 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import { can, ROLES, type Role } from '../api/model';
+import type { components } from '../api/schema';
 import { asProblem, explain } from '../api/problem';
 import { Notice } from '../components/Notice';
 import { useMe } from '../context';
 
-interface UserRow {
-  id: string;
-  username: string;
-  roles: Role[];
-  disabled: boolean;
-}
-interface Projection {
-  name: string;
-  position: number;
-  lagEvents: number;
-  status: string;
-}
-interface Verify {
-  ok: boolean;
-  streamsChecked: number;
-  eventsChecked: number;
-  failures: { articleId: string; version: number; reason: string }[];
-}
+type UserRow = components['schemas']['UserView'];
+type Projection = components['schemas']['ProjectionStatusView'];
+type Verify = components['schemas']['VerifyReportView'];
 
 /** Admin: users and roles (admins), projection lag (admins), and verification of the record (auditors, admins). */
 export default function Admin() {
@@ -46,7 +32,7 @@ function Users() {
   const load = useCallback(async () => {
     const { data, error: err, response } = await api.GET('/users');
     if (!response.ok) return setError(explain(asProblem(err, response), 'manage users'));
-    setUsers(data as unknown as UserRow[]);
+    setUsers(data!);
   }, []);
   useEffect(() => {
     void load();
@@ -142,7 +128,7 @@ function Projections() {
   const load = useCallback(async () => {
     const { data, error: err, response } = await api.GET('/admin/projections');
     if (!response.ok) return setError(explain(asProblem(err, response), 'read projections'));
-    setRows(data as unknown as Projection[]);
+    setRows(data!);
   }, []);
   useEffect(() => {
     void load();
@@ -193,7 +179,7 @@ function VerifyPanel() {
     const { data, error: err, response } = await api.GET('/audit/verify');
     setBusy(false);
     if (!response.ok) return setError(explain(asProblem(err, response), 'verify the record'));
-    setResult(data as unknown as Verify);
+    setResult(data!);
   };
   return (
     <section className="panel" aria-labelledby={`${uid}-h`}>
@@ -210,7 +196,7 @@ function VerifyPanel() {
             <ul>
               {result.failures.map((f, i) => (
                 <li key={i}>
-                  {f.articleId} version {f.version}: {f.reason}
+                  {f.articleId}{f.version !== null && ` version ${f.version}`}: {f.reason}
                 </li>
               ))}
             </ul>

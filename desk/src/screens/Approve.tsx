@@ -32,7 +32,7 @@ export default function Approve({ id }: { id: string }) {
     setError('');
     const got = await api.GET('/articles/{id}', { params: { path: { id } } });
     if (!got.response.ok) return setError(explain(asProblem(got.error, got.response), 'read this story'));
-    const a = got.data as unknown as Article;
+    const a = got.data!;
     const history = await api.GET('/articles/{id}/history', { params: { path: { id } } });
     const entries = history.response.ok ? (history.data as unknown as AuditEntry[]) : [];
     const last = [...entries].reverse().find((e) => SIGNED_OFF.has(e.type) && e.version <= a.version) ?? null;
@@ -55,7 +55,7 @@ export default function Approve({ id }: { id: string }) {
     const { data, error: err, response } = await api.POST('/articles/{id}/approval', { params: { path: { id }, header: ifMatch(article.version) }, body: looseBody(note ? { note } : {}) });
     setBusy(false);
     if (!response.ok) return setError(explain(asProblem(err, response), 'approve stories'));
-    setOk(`Approved version ${article.version}. It is now version ${(data as unknown as { version: number }).version}, ready to publish.`);
+    setOk(`Approved version ${article.version}. It is now version ${data!.version}, ready to publish.`);
     setArticle({ ...article, status: 'approved' });
   };
 

@@ -72,7 +72,7 @@ export default function Editor({ id }: { id?: string }) {
     }
     const { data, error: err, response } = await api.GET('/articles/{id}', { params: { path: { id } } });
     if (!response.ok) return setError(explain(asProblem(err, response), 'read this story'));
-    const article = data as unknown as Article;
+    const article = data!;
     setBase(article);
     setDraft(toDraft(article));
   }, [id]);
@@ -115,7 +115,7 @@ export default function Editor({ id }: { id?: string }) {
     const { data, error: err, response } = await api.POST('/articles', { body: looseBody(body) });
     setBusy(false);
     if (!response.ok) return setError(explain(asProblem(err, response), 'write stories'));
-    navigate(`/stories/${(data as unknown as { id: string }).id}/edit`, true);
+    navigate(`/stories/${data!.id}/edit`, true);
   }
 
   async function save(e?: FormEvent, onto: Article | null = base) {
@@ -129,7 +129,7 @@ export default function Editor({ id }: { id?: string }) {
     setOk('');
     const { error: err, response } = await api.PATCH('/articles/{id}', { params: { path: { id: base.id }, header: ifMatch(onto.version) }, body });
     if (response.status === 412) {
-      const theirs = (await api.GET('/articles/{id}', { params: { path: { id: base.id } } })).data as unknown as Article;
+      const theirs = (await api.GET('/articles/{id}', { params: { path: { id: base.id } } })).data!;
       const changes = await changesBetween(base.id, base, theirs, allowed.audit);
       const changedFields = new Set(changes.map((c) => (c.field.startsWith('body[') ? 'body' : c.field)));
       setConflict({ theirs, changes, both: Object.keys(body).filter((f) => changedFields.has(f)) });
@@ -140,7 +140,7 @@ export default function Editor({ id }: { id?: string }) {
       setBusy(false);
       return setError(explain(asProblem(err, response), 'change this story'));
     }
-    const fresh = (await api.GET('/articles/{id}', { params: { path: { id: base.id } } })).data as unknown as Article;
+    const fresh = (await api.GET('/articles/{id}', { params: { path: { id: base.id } } })).data!;
     unsaved.delete(base.id);
     setBase(fresh);
     setDraft(toDraft(fresh));
@@ -168,7 +168,7 @@ export default function Editor({ id }: { id?: string }) {
   /** After adding or removing a byline or photo: read the story again without losing the text being typed. */
   async function afterSideCommand(version: number, message: string) {
     if (!base) return;
-    const fresh = (await api.GET('/articles/{id}', { params: { path: { id: base.id } } })).data as unknown as Article;
+    const fresh = (await api.GET('/articles/{id}', { params: { path: { id: base.id } } })).data!;
     // Only when nobody else wrote in between does the fresh version become the base for text edits; otherwise the
     // next save is refused (412) and shows what they changed.
     if (!dirty || (fresh.version === version && version === base.version + 1)) {
@@ -294,12 +294,12 @@ function Bylines({ article, editable, onDone, onError }: SideProps) {
     const { data, error, response } = await api.POST('/articles/{id}/bylines', { params: { path: { id: article.id } }, body: looseBody(body) });
     if (!response.ok) return onError(explain(asProblem(error, response), 'add bylines'));
     setForm({ name: '', role: form.role, organisation: form.organisation });
-    await onDone((data as unknown as { version: number }).version, `Byline ${body.name} added.`);
+    await onDone(data!.version, `Byline ${body.name} added.`);
   };
   const remove = async (bylineId: string, name: string) => {
     const { data, error, response } = await api.DELETE('/articles/{id}/bylines/{bylineId}', { params: { path: { id: article.id, bylineId } } });
     if (!response.ok) return onError(explain(asProblem(error, response), 'remove bylines'));
-    await onDone((data as unknown as { version: number }).version, `Byline ${name} removed.`);
+    await onDone(data!.version, `Byline ${name} removed.`);
   };
   return (
     <section className="side" aria-labelledby={`${uid}-h`}>
@@ -351,12 +351,12 @@ function Photos({ article, editable, onDone, onError }: SideProps) {
     const { data, error, response } = await api.POST('/articles/{id}/photos', { params: { path: { id: article.id } }, body: looseBody({ href: form.href, caption: form.caption, credit }) });
     if (!response.ok) return onError(explain(asProblem(error, response), 'add photos'));
     setForm(empty);
-    await onDone((data as unknown as { version: number }).version, 'Photo credit added.');
+    await onDone(data!.version, 'Photo credit added.');
   };
   const remove = async (photoId: string) => {
     const { data, error, response } = await api.DELETE('/articles/{id}/photos/{photoId}', { params: { path: { id: article.id, photoId } } });
     if (!response.ok) return onError(explain(asProblem(error, response), 'remove photos'));
-    await onDone((data as unknown as { version: number }).version, 'Photo removed.');
+    await onDone(data!.version, 'Photo removed.');
   };
   const field = (key: keyof typeof empty, label: string, required = false, type = 'text') => (
     <div>

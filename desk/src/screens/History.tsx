@@ -23,7 +23,7 @@ export default function History({ id }: { id: string }) {
       if (!got.response.ok) return setError(explain(asProblem(got.error, got.response), 'read this story'));
       const history = await api.GET('/articles/{id}/history', { params: { path: { id } } });
       if (!history.response.ok) return setError(explain(asProblem(history.error, history.response), 'read the history'));
-      const a = got.data as unknown as Article;
+      const a = got.data!;
       setCurrent(a);
       setEntries(history.data as unknown as AuditEntry[]);
       setVersion(a.version);
@@ -34,7 +34,7 @@ export default function History({ id }: { id: string }) {
     if (!version) return;
     let live = true;
     void api.GET('/articles/{id}', { params: { path: { id }, query: { version } } }).then(({ data, response }) => {
-      if (live && response.ok) setPast(data as unknown as Article);
+      if (live && response.ok) setPast(data!);
     });
     return () => {
       live = false;

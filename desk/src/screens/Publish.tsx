@@ -24,7 +24,7 @@ export default function Publish({ id }: { id: string }) {
   const load = useCallback(async () => {
     const { data, error: err, response } = await api.GET('/articles/{id}', { params: { path: { id } } });
     if (!response.ok) return setError(explain(asProblem(err, response), 'read this story'));
-    setArticle(data as unknown as Article);
+    setArticle(data!);
   }, [id]);
   useEffect(() => {
     void load();

@@ -39,7 +39,7 @@ export function StoryList() {
     const { data, error: err, response } = await api.GET('/articles', { params: { query: query as never } });
     if (!response.ok) return setError(explain(asProblem(err, response), 'list stories'));
     setError('');
-    const page = data as unknown as { items: Summary[]; nextCursor: string | null };
+    const page = data!;
     setItems(page.items);
     setNext(page.nextCursor);
   }, [filter, cursor]);
