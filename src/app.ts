@@ -69,12 +69,30 @@ export function openApiDocument(app: NestFastifyApplication): OpenAPIObject {
       .addBearerAuth()
       .build(),
   );
+  nullableReferences(document.components?.schemas);
   for (const path of Object.values(document.paths)) {
     for (const operation of Object.values(path) as { 'x-public'?: boolean; security?: unknown[] }[]) {
       if (operation && typeof operation === 'object' && operation['x-public']) operation.security = [];
     }
   }
   return document;
+}
+
+/**
+ * A property `{ nullable, allOf: [ref] }` (what @nestjs/swagger writes for a nullable class) does not admit null in
+ * OpenAPI 3.0: nullable only widens a `type` beside it, and the referenced schema still refuses null. Rewritten as
+ * "the class, or null", which validators and client generators read as meant.
+ */
+function nullableReferences(schemas: Record<string, unknown> | undefined): void {
+  for (const schema of Object.values(schemas ?? {}) as { properties?: Record<string, Record<string, unknown>> }[]) {
+    for (const [name, property] of Object.entries(schema.properties ?? {})) {
+      const refs = property.allOf as unknown[] | undefined;
+      if (property.nullable === true && Array.isArray(refs) && refs.length === 1) {
+        const { description } = property;
+        schema.properties![name] = { ...(description ? { description } : {}), anyOf: [refs[0], { type: 'object', nullable: true, enum: [null] }] };
+      }
+    }
+  }
 }
 
 /** Builds the HTTP application (not yet listening): the same for `npm start` and the e2e tests. */
