@@ -89,8 +89,8 @@ async function openDatabase(engine) {
 
 /** Rows written as the projection writes them (its row(), its insert), a thousand per statement. */
 async function fill(dataSource, states) {
-  const { ArticleViewProjection } = dist('projections/article-view.projection.js');
-  const { writeRows } = dist('projections/projection.js');
+  const { ArticleViewProjection } = dist('read-models/article-view/article-view.projection.js');
+  const { writeRows } = dist('read-models/projection.js');
   const projection = new ArticleViewProjection();
   for (let i = 0; i < states.length; i += 1000) {
     const rows = states.slice(i, i + 1000).map((after) => projection.row({ after }));
@@ -115,7 +115,7 @@ async function plan(dataSource, sql, params, search) {
 }
 
 export async function searchBench({ engines = (process.env.BENCH_SEARCH_ENGINES ?? 'postgres,pglite').split(','), articles: n = ARTICLES } = {}) {
-  const { ArticleQueries } = dist('articles/article-queries.service.js');
+  const { ArticleViewQueries } = dist('read-models/article-view/article-view.queries.js');
   const states = articles(n);
   const result = { articles: n, samplesPerQuery: SAMPLES, engines: {} };
   for (const engine of engines) {
@@ -123,7 +123,7 @@ export async function searchBench({ engines = (process.env.BENCH_SEARCH_ENGINES 
     try {
       const filled = await timed(() => fill(db.dataSource, states));
       log(`search (${engine}): ${n} articles written in ${round(filled / 1000, 1)} s`);
-      const queries = new ArticleQueries(db.dataSource, null);
+      const queries = new ArticleViewQueries(db.dataSource, null);
       const ilike = `SELECT state, created_at FROM article_view WHERE state::text ILIKE $2 ORDER BY created_at DESC, id DESC LIMIT $1`;
       const perQuery = [];
       const ours = [];

@@ -3,8 +3,8 @@ import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../common/openapi';
 import { CAN, Roles } from '../auth/roles';
 import { problem } from '../common/problem.filter';
-import { ProjectionRebuilder } from '../projections/projection-rebuilder.service';
-import { ProjectionRunner } from '../projections/projection-runner.service';
+import { ProjectionRebuilder } from '../read-models/projection-rebuilder.service';
+import { ProjectionRunner } from '../read-models/projection-runner.service';
 
 class ProjectionStatusView {
   @ApiProperty({ example: 'articles' }) name: string;

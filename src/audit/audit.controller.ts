@@ -1,11 +1,12 @@
 import { BadRequestException, Controller, Get, Headers, Query, StreamableFile } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { ApiProperty, ApiPropertyOptional, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { AuditEntryView, AuditPage } from '../articles/http/article.responses';
+import { AuditEntryView, AuditPage } from '../read-models/article-view/article-view.responses';
 import { ApiRoute } from '../common/openapi';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ArticleQueries, BadCursor } from '../articles/article-queries.service';
+import { BadCursor } from '../common/cursor';
+import { AuditTrailQueries } from '../read-models/audit-trail/audit-trail.queries';
 import { Verifier } from './verifier.service';
 import { CAN, Roles } from '../auth/roles';
 import { problem } from '../common/problem.filter';
@@ -71,7 +72,7 @@ class VerifyReportView {
 @Controller('audit')
 export class AuditController {
   constructor(
-    private readonly queries: ArticleQueries,
+    private readonly queries: AuditTrailQueries,
     private readonly verifier: Verifier,
   ) {}
 

@@ -1,42 +1,27 @@
-import { Controller, Get, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../common/openapi';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ArticleQueries } from '../articles/article-queries.service';
-import { gone } from '../articles/http/published.controller';
 import { Public } from '../auth/roles';
 import { Clock } from '../common/clock';
-import { etag, noneMatch } from '../common/http';
-import type { publishedView } from '../articles/domain/article.views';
-import { problem } from '../common/problem.filter';
+import { baseUrlOf, etag, noneMatch } from '../common/http';
+import { ArticleViewQueries } from '../read-models/article-view/article-view.queries';
+import type { PublishedArticle } from '../read-models/published-article/published-article';
+import { PublishedArticleQueries } from '../read-models/published-article/published-article.queries';
+import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from '../read-models/published-article/published-cache';
+import { gone, neverPublished } from '../read-models/published-article/published.controller';
 import { PAGE_CONTENT_SECURITY_POLICY, renderArticlePage, renderNotFoundPage, renderWithdrawnPage } from './article-page';
 import { renderAtomFeed } from './atom';
 import { FeedQuery } from './feed.query';
 import { BadSearch } from '../read-models/search/search-text';
 import { badSearch } from '../read-models/search/search-sql';
-import { FeedQueries } from './feed.queries';
 import { toNinjs } from './ninjs';
-import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from './published-cache';
 
 export const FEED_SIZE = 50;
 
-const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
-
-/**
- * The service's own origin as the client addressed it, for the absolute links in ninjs, the page and the feed.
- * The Host header is the client's to choose: anything that is not a plain host[:port] falls back to localhost.
- */
-export function baseUrlOf(request: FastifyRequest): string {
-  const host = String(request.host ?? '');
-  const safe = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(host) ? host.toLowerCase() : 'localhost';
-  return `${request.protocol === 'https' ? 'https' : 'http'}://${safe}`;
-}
-
-type PublishedDocument = NonNullable<ReturnType<typeof publishedView>>;
-
 /** GET /news/{id} for a published article: the page, with the headers of every page answer. */
-export function renderedPage(document: PublishedDocument, baseUrl: string): RenderedArticle {
+export function renderedPage(document: PublishedArticle, baseUrl: string): RenderedArticle {
   return {
     etag: etag(document.version),
     headers: [
@@ -52,7 +37,7 @@ export function renderedPage(document: PublishedDocument, baseUrl: string): Rend
 }
 
 /** GET /published/{id}/ninjs for a published article. */
-export function renderedNinjs(document: PublishedDocument, baseUrl: string): RenderedArticle {
+export function renderedNinjs(document: PublishedArticle, baseUrl: string): RenderedArticle {
   return renderedJson(document.version, toNinjs(document, baseUrl));
 }
 
@@ -61,14 +46,14 @@ export function renderedNinjs(document: PublishedDocument, baseUrl: string): Ren
 @Controller()
 export class PublishingController {
   constructor(
-    private readonly queries: ArticleQueries,
-    private readonly feeds: FeedQueries,
+    private readonly queries: PublishedArticleQueries,
+    private readonly articles: ArticleViewQueries,
     private readonly clock: Clock,
     private readonly cache: PublishedCache,
   ) {}
 
   private async withdrawal(id: string) {
-    const article = await this.queries.current(id);
+    const article = await this.articles.current(id);
     return article?.withdrawal ? { reason: article.withdrawal.reason, at: article.withdrawal.at } : null;
   }
 
@@ -135,7 +120,7 @@ export class PublishingController {
     problems: { 400: ['VALIDATION_FAILED'] },
   })
   async feed(@Query() query: FeedQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const docs = await this.feeds.latestPublished(FEED_SIZE, query.q).catch((err: unknown) => {
+    const docs = await this.queries.latestPublished(FEED_SIZE, query.q).catch((err: unknown) => {
       throw err instanceof BadSearch ? badSearch(err) : err;
     });
     const xml = renderAtomFeed(docs, { baseUrl: baseUrlOf(request), now: this.clock.now(), query: query.q });

@@ -82,7 +82,7 @@ export interface paths {
             cookie?: never;
         };
         /** The articles, newest first; by status, by author (drafter), and searched with q (best first, with snippets) */
-        get: operations["ArticlesController_list"];
+        get: operations["ArticleViewController_list"];
         put?: never;
         /** Draft an article */
         post: operations["ArticlesController_draft"];
@@ -100,7 +100,7 @@ export interface paths {
             cookie?: never;
         };
         /** The working state, now or as it stood at ?version=N or ?asOf=<time> */
-        get: operations["ArticlesController_get"];
+        get: operations["ArticleViewController_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -255,7 +255,7 @@ export interface paths {
             cookie?: never;
         };
         /** The audit trail of one article, oldest first */
-        get: operations["ArticlesController_history"];
+        get: operations["ArticleViewController_history"];
         put?: never;
         post?: never;
         delete?: never;
@@ -272,7 +272,7 @@ export interface paths {
             cookie?: never;
         };
         /** The raw events of one article, oldest first */
-        get: operations["ArticlesController_events"];
+        get: operations["ArticleViewController_events"];
         put?: never;
         post?: never;
         delete?: never;
@@ -289,7 +289,7 @@ export interface paths {
             cookie?: never;
         };
         /** Field-level changes between two versions (?from=&to=) */
-        get: operations["ArticlesController_diff"];
+        get: operations["ArticleViewController_diff"];
         put?: never;
         post?: never;
         delete?: never;
@@ -307,6 +307,57 @@ export interface paths {
         };
         /** The published article; ?asOf=<time> for what readers saw then */
         get: operations["PublishedController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/published/{id}/ninjs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The published article as IPTC ninjs 2.1 */
+        get: operations["PublishingController_ninjs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/news/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The article page (HTML with schema.org NewsArticle); 404 and 410 are HTML pages too */
+        get: operations["PublishingController_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/feeds/published.atom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Atom feed of the latest 50 published articles (with ?q=, of those that match) */
+        get: operations["PublishingController_feed"];
         put?: never;
         post?: never;
         delete?: never;
@@ -426,57 +477,6 @@ export interface paths {
         };
         /** Readiness: 200 when the database answers, else 503 */
         get: operations["HealthController_check"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/published/{id}/ninjs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The published article as IPTC ninjs 2.1 */
-        get: operations["PublishingController_ninjs"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/news/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The article page (HTML with schema.org NewsArticle); 404 and 410 are HTML pages too */
-        get: operations["PublishingController_page"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/feeds/published.atom": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Atom feed of the latest 50 published articles (with ?q=, of those that match) */
-        get: operations["PublishingController_feed"];
         put?: never;
         post?: never;
         delete?: never;
@@ -714,7 +714,7 @@ export interface components {
             /** @description With ?q= only: higher is better (a word in the headline counts 10, each occurrence 1, up to 10 a word). */
             rank?: number;
             /** @description With ?q= only. */
-            snippet?: components["schemas"]["SnippetView"] | null;
+            snippet?: components["schemas"]["SnippetView"] | (never | null);
         };
         ArticlePage: {
             items: components["schemas"]["ArticleSummaryView"][];
@@ -804,11 +804,11 @@ export interface components {
             body: components["schemas"]["BlockView"][];
             bylines: components["schemas"]["BylineView"][];
             photos: components["schemas"]["PhotoView"][];
-            approval: components["schemas"]["ApprovalView"] | null;
-            publication: components["schemas"]["PublicationView"] | null;
-            schedule: components["schemas"]["ScheduleView"] | null;
+            approval: components["schemas"]["ApprovalView"] | (never | null);
+            publication: components["schemas"]["PublicationView"] | (never | null);
+            schedule: components["schemas"]["ScheduleView"] | (never | null);
             corrections: components["schemas"]["CorrectionView"][];
-            withdrawal: components["schemas"]["WithdrawalView"] | null;
+            withdrawal: components["schemas"]["WithdrawalView"] | (never | null);
             createdBy: components["schemas"]["ActorRefDto"];
             /** @description Who made the latest content change. */
             lastChangedBy: components["schemas"]["ActorRefDto"];
@@ -1491,7 +1491,7 @@ export interface operations {
             };
         };
     };
-    ArticlesController_list: {
+    ArticleViewController_list: {
         parameters: {
             query?: {
                 status?: "draft" | "approved" | "scheduled" | "published" | "withdrawn";
@@ -1670,7 +1670,7 @@ export interface operations {
             };
         };
     };
-    ArticlesController_get: {
+    ArticleViewController_get: {
         parameters: {
             query?: {
                 /** @description RFC 3339 time */
@@ -3137,7 +3137,7 @@ export interface operations {
             };
         };
     };
-    ArticlesController_history: {
+    ArticleViewController_history: {
         parameters: {
             query?: never;
             header?: never;
@@ -3199,7 +3199,7 @@ export interface operations {
             };
         };
     };
-    ArticlesController_events: {
+    ArticleViewController_events: {
         parameters: {
             query?: never;
             header?: never;
@@ -3261,7 +3261,7 @@ export interface operations {
             };
         };
     };
-    ArticlesController_diff: {
+    ArticleViewController_diff: {
         parameters: {
             query: {
                 from: number;
@@ -3391,6 +3391,190 @@ export interface operations {
             };
             /** @description ARTICLE_WITHDRAWN */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PublishingController_ninjs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A ninjs 2.1 document. */
+            200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description How long shared caches may keep the answer. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description NOT_PUBLISHED */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_WITHDRAWN */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PublishingController_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description How long shared caches may keep the answer. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An HTML page: no such published article. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An HTML page: withdrawn, with the reason. */
+            410: {
+                headers: {
+                    /** @description How long shared caches may keep the answer. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    PublishingController_feed: {
+        parameters: {
+            query?: {
+                /** @description Search, as GET /articles?q= reads it (the feed stays newest first). */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An Atom 1.0 feed. */
+            200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description How long shared caches may keep the answer. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/atom+xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag). */
+            304: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3813,190 +3997,6 @@ export interface operations {
                             [key: string]: unknown;
                         };
                     };
-                };
-            };
-            /** @description SERVICE_UNAVAILABLE */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-        };
-    };
-    PublishingController_ninjs: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A ninjs 2.1 document. */
-            200: {
-                headers: {
-                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
-                    ETag?: string;
-                    /** @description How long shared caches may keep the answer. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description Not modified (If-None-Match matched the ETag). */
-            304: {
-                headers: {
-                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description NOT_PUBLISHED */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description ARTICLE_WITHDRAWN */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description SERVICE_UNAVAILABLE */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-        };
-    };
-    PublishingController_page: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The page. */
-            200: {
-                headers: {
-                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
-                    ETag?: string;
-                    /** @description How long shared caches may keep the answer. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description Not modified (If-None-Match matched the ETag). */
-            304: {
-                headers: {
-                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description An HTML page: no such published article. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description An HTML page: withdrawn, with the reason. */
-            410: {
-                headers: {
-                    /** @description How long shared caches may keep the answer. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description SERVICE_UNAVAILABLE */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-        };
-    };
-    PublishingController_feed: {
-        parameters: {
-            query?: {
-                /** @description Search, as GET /articles?q= reads it (the feed stays newest first). */
-                q?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description An Atom 1.0 feed. */
-            200: {
-                headers: {
-                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
-                    ETag?: string;
-                    /** @description How long shared caches may keep the answer. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/atom+xml": string;
-                };
-            };
-            /** @description Not modified (If-None-Match matched the ETag). */
-            304: {
-                headers: {
-                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description VALIDATION_FAILED */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description SERVICE_UNAVAILABLE */

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, HttpCode, NotFoundException, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../../common/openapi';
@@ -7,57 +7,33 @@ import { randomUUID } from 'node:crypto';
 import { CAN, Roles } from '../../auth/roles';
 import type { User } from '../../auth/users.service';
 import { Clock } from '../../common/clock';
-import { correlationId, CurrentUser, etag, idempotency, ifMatch } from '../../common/http';
+import { CurrentUser } from '../../auth/auth.guard';
+import { correlationId, etag, idempotency, ifMatch } from '../../common/http';
 import { problem } from '../../common/problem.filter';
-import { BadSearch } from '../../read-models/search/search-text';
-import { badSearch } from '../../read-models/search/search-sql';
-import { ArticleQueries, BadCursor, UUID } from '../article-queries.service';
+import { UUID } from '../../common/uuid';
 import { CommandResult, ExecuteArticleCommand } from '../commands/article-command';
 import type { ArticleCommand } from '../domain/article.decide';
-import { PublishedCache } from '../../publishing/published-cache';
-import { workingView } from '../domain/article.views';
 import {
   AddBylineDto,
   ApproveDto,
-  ArticleAtQuery,
   AttachPhotoDto,
   CorrectDto,
-  DiffQuery,
   DraftArticleDto,
-  ListArticlesQuery,
   PublishDto,
   ReviseArticleDto,
   WithdrawDto,
 } from './article.dto';
-import {
-  ArticlePage,
-  ArticleView,
-  AuditEntryView,
-  BylineAnswer,
-  CommandAnswer,
-  DiffView,
-  PhotoAnswer,
-  PublishAnswer,
-  RemovedAnswer,
-  StoredEventView,
-} from './article.responses';
+import { BylineAnswer, CommandAnswer, PhotoAnswer, PublishAnswer, RemovedAnswer } from './article.responses';
 
 const notFound = () => new NotFoundException(problem(404, 'no such article', { code: 'ARTICLE_NOT_FOUND' }, 'ARTICLE_NOT_FOUND'));
-const badQuery = (err: unknown) => {
-  if (err instanceof BadCursor) throw new BadRequestException(problem(400, err.message, { errors: [{ field: 'cursor', message: err.message }] }, 'BAD_CURSOR'));
-  if (err instanceof BadSearch) throw badSearch(err);
-  throw err;
-};
 
-/** The write side (commands through the CommandBus) and the working-state reads of articles. */
+/** The write side: every article command through the CommandBus (the reads are read-models/article-view). */
 @ApiTags('articles')
 @Controller('articles')
 export class ArticlesController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly queries: ArticleQueries,
     private readonly clock: Clock,
-    private readonly published: PublishedCache,
   ) {}
 
   /** Runs a command and writes the answer: status, ETag, idempotent replay header. */
@@ -79,13 +55,7 @@ export class ArticlesController {
       expectedVersion: ifMatch(req, opts.ifMatch),
       idempotency: idempotency(req, opts.body),
     };
-    let result: CommandResult;
-    try {
-      result = await this.commands.execute(new ExecuteArticleCommand(articleId, command, envelope));
-    } finally {
-      // Read-your-write on this instance without waiting for the notification (even after an error: it may have committed).
-      this.published.evict(articleId);
-    }
+    const result = await this.commands.execute(new ExecuteArticleCommand(articleId, command, envelope));
     reply.status(opts.status).header('ETag', etag(result.version));
     if (result.replayed) reply.header('Idempotent-Replayed', 'true');
     return result;
@@ -265,83 +235,5 @@ export class ArticlesController {
   async withdraw(@Param('id') id: string, @Body() dto: WithdrawDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'WithdrawArticle', data: { reason: dto.reason } }, { ifMatch: true, status: 200, body: dto });
     return { id: r.articleId, version: r.version, status: r.status };
-  }
-
-  @Get()
-  @Roles(...CAN.read)
-  @ApiRoute({
-    summary: 'The articles, newest first; by status, by author (drafter), and searched with q (best first, with snippets)',
-    ok: { status: 200, description: 'One page.', type: ArticlePage },
-    auth: { roles: CAN.read },
-    problems: { 400: ['VALIDATION_FAILED', 'BAD_CURSOR'] },
-  })
-  async list(@Query() q: ListArticlesQuery) {
-    return this.queries.list({ status: q.status, author: q.author, q: q.q, cursor: q.cursor, limit: q.limit ?? 50 }).catch(badQuery);
-  }
-
-  @Get(':id')
-  @Roles(...CAN.read)
-  @ApiRoute({
-    summary: 'The working state, now or as it stood at ?version=N or ?asOf=<time>',
-    ok: { status: 200, description: 'The article.', type: ArticleView, headers: ['ETag'] },
-    auth: { roles: CAN.read },
-    problems: { 400: ['VALIDATION_FAILED'], 404: ['ARTICLE_NOT_FOUND'] },
-  })
-  async get(@Param('id') id: string, @Query() q: ArticleAtQuery, @Res({ passthrough: true }) reply: FastifyReply) {
-    if (q.version !== undefined && q.asOf !== undefined) {
-      throw new BadRequestException(problem(400, 'give version or asOf, not both', { errors: [{ field: 'version', message: 'not with asOf' }] }, 'VALIDATION_FAILED'));
-    }
-    const past = q.version !== undefined || q.asOf !== undefined;
-    const article = past ? await this.queries.at(id, { version: q.version, asOf: q.asOf && new Date(q.asOf).toISOString() }) : await this.queries.current(id);
-    if (!article || (q.version !== undefined && article.version < q.version)) {
-      throw new NotFoundException(problem(404, past ? 'the article did not exist then' : 'no such article', { code: 'ARTICLE_NOT_FOUND' }, 'ARTICLE_NOT_FOUND'));
-    }
-    reply.header('ETag', etag(article.version));
-    return workingView(article);
-  }
-
-  @Get(':id/history')
-  @Roles(...CAN.audit)
-  @ApiRoute({
-    summary: 'The audit trail of one article, oldest first',
-    ok: { status: 200, description: 'Every entry.', type: [AuditEntryView] },
-    auth: { roles: CAN.audit },
-    problems: { 404: ['ARTICLE_NOT_FOUND'] },
-  })
-  async history(@Param('id') id: string) {
-    if (!UUID.test(id) || !(await this.queries.current(id))) throw notFound();
-    return this.queries.history(id);
-  }
-
-  @Get(':id/events')
-  @Roles(...CAN.audit)
-  @ApiRoute({
-    summary: 'The raw events of one article, oldest first',
-    ok: { status: 200, description: 'Every event of the stream.', type: [StoredEventView] },
-    auth: { roles: CAN.audit },
-    problems: { 404: ['ARTICLE_NOT_FOUND'] },
-  })
-  async events(@Param('id') id: string) {
-    if (!UUID.test(id)) throw notFound();
-    const events = await this.queries.events(id);
-    if (!events.length) throw notFound();
-    return events.map(({ position, version, type, schemaVersion, data, metadata, recordedAt, hash }) => ({ position, version, type, schemaVersion, data, metadata, recordedAt, hash }));
-  }
-
-  @Get(':id/diff')
-  @Roles(...CAN.audit)
-  @ApiRoute({
-    summary: 'Field-level changes between two versions (?from=&to=)',
-    ok: { status: 200, description: 'The changes.', type: DiffView },
-    auth: { roles: CAN.audit },
-    problems: { 400: ['VALIDATION_FAILED'], 404: ['ARTICLE_NOT_FOUND'] },
-  })
-  async diff(@Param('id') id: string, @Query() q: DiffQuery) {
-    const article = await this.queries.current(id);
-    if (!article) throw notFound();
-    if (q.from > article.version || q.to > article.version) {
-      throw new BadRequestException(problem(400, `the article has ${article.version} versions`, { errors: [{ field: q.from > article.version ? 'from' : 'to', message: `at most ${article.version}` }] }, 'VALIDATION_FAILED'));
-    }
-    return this.queries.diff(id, q.from, q.to);
   }
 }

@@ -1,16 +1,17 @@
 import { Controller, Get, GoneException, HttpException, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '../../common/openapi';
-import { PublishedArticleView } from './article.responses';
+import { PublishedArticleView } from '../article-view/article-view.responses';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/roles';
 import { problem } from '../../common/problem.filter';
-import { ArticleQueries } from '../article-queries.service';
-import { publishedView } from '../domain/article.views';
-import { PublishedAtQuery } from './article.dto';
-import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from '../../publishing/published-cache';
+import { ArticleViewQueries } from '../article-view/article-view.queries';
+import { PublishedArticle, publishedView } from './published-article';
+import { PublishedArticleQueries } from './published-article.queries';
+import { AsOfQuery } from '../../common/validation';
+import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from './published-cache';
 
-const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
+export const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
 
 /** 410 with the public withdrawal notice (reason and time; not who withdrew it). */
 export function gone(withdrawal: { reason: string; at: string } | null | undefined): HttpException {
@@ -21,7 +22,7 @@ export function gone(withdrawal: { reason: string; at: string } | null | undefin
 }
 
 /** GET /published/{id} for a published article. Unchanged until the next public event: a client with it gets 304. */
-export function renderedDocument(document: NonNullable<ReturnType<typeof publishedView>>): RenderedArticle {
+export function renderedDocument(document: PublishedArticle): RenderedArticle {
   return renderedJson(document.version, document);
 }
 
@@ -33,7 +34,8 @@ export const ANY_ORIGIN = '';
 @Controller('published')
 export class PublishedController {
   constructor(
-    private readonly queries: ArticleQueries,
+    private readonly queries: PublishedArticleQueries,
+    private readonly articles: ArticleViewQueries,
     private readonly cache: PublishedCache,
   ) {}
 
@@ -46,9 +48,9 @@ export class PublishedController {
     auth: 'public',
     problems: { 400: ['VALIDATION_FAILED'], 404: ['NOT_PUBLISHED'], 410: ['ARTICLE_WITHDRAWN'] },
   })
-  async get(@Param('id') id: string, @Query() q: PublishedAtQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+  async get(@Param('id') id: string, @Query() q: AsOfQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (q.asOf) {
-      const article = await this.queries.at(id, { asOf: new Date(q.asOf).toISOString() });
+      const article = await this.articles.at(id, { asOf: new Date(q.asOf).toISOString() });
       if (!article?.publication) throw neverPublished();
       if (article.status === 'withdrawn') throw gone(article.withdrawal);
       return reply.send(publishedView(article));
@@ -57,7 +59,7 @@ export class PublishedController {
     const row = await this.queries.published(id);
     if (!row?.document) throw neverPublished();
     if (row.status === 'withdrawn') {
-      const article = await this.queries.current(id);
+      const article = await this.articles.current(id);
       throw gone(article?.withdrawal);
     }
     const rendered = renderedDocument(row.document);

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { publishedView } from '../articles/domain/article.views';
-import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
-import { SEARCH_COLUMN_NAMES, SEARCH_COLUMNS, withSearchColumns } from '../read-models/search/search-text';
-import { appliedByVersion, ArticleChange, inlineRow, Projection, ProjectionRow, versionGuard } from './projection';
+import { publishedView } from './published-article';
+import type { AppendContext, StoredEvent } from '../../event-store/event-store.types';
+import { appliedByVersion, ArticleChange, inlineRow, Projection, ProjectionRow, versionGuard } from '../projection';
+import { SEARCH_COLUMN_NAMES, SEARCH_COLUMNS, withSearchColumns } from '../search/search-text';
 
 const PUBLIC_EVENTS = new Set(['ArticlePublished', 'ArticleCorrected', 'ArticleWithdrawn']);
 
