@@ -44,8 +44,10 @@ api.use(auth);
 export const ifMatch = (version: number) => ({ 'If-Match': `"${version}"` });
 
 /**
- * The OpenAPI document currently types the optional `string | null` fields of request bodies (role, organisation,
- * source, summary, note, usageTerms, publishAt, ...) as objects, so a body that sets one does not type-check. Such
- * bodies pass through here until the document says `string` (#17's OpenAPI work), after which this goes.
+ * docs/openapi.json types the optional `string | null` fields of request bodies (a byline's role and organisation,
+ * a draft's source and summary, a photo credit's organisation and line, an approval's note, a notice's usageTerms,
+ * publishAt, a correction's headline) as `object` (swagger reads the `string | null` union as Object), so a body that
+ * sets one does not type-check although the API takes a string. Those bodies pass through here until the DTOs
+ * declare the type; paths, parameters, headers (If-Match) and answers stay checked.
  */
 export const looseBody = <T>(body: T) => body as never;
