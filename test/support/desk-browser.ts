@@ -25,7 +25,12 @@ export function launchChromium(): Promise<Browser> {
  */
 export function ensureDeskBuilt(): void {
   if (process.env.CI && existsSync(join(DESK_DIR, 'index.html'))) return;
-  execFileSync(process.execPath, [join(__dirname, '..', '..', 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'desk/vite.config.mts', '--logLevel', 'error'], { cwd: join(__dirname, '..', '..'), stdio: 'inherit' });
+  execFileSync(process.execPath, [join(__dirname, '..', '..', 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'desk/vite.config.mts', '--logLevel', 'error'], {
+    cwd: join(__dirname, '..', '..'),
+    stdio: 'inherit',
+    // jest sets NODE_ENV=test, which would make Vite bundle React's development build: test what users get.
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 /** What a page must never do: break its Content-Security-Policy, throw, or open a dialog. */
