@@ -10,6 +10,7 @@ import { AuthModule } from './auth/auth.module';
 import { accessLogOptions, accessLogRedact } from './common/access-log';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
+import { DeskModule } from './desk/desk.module';
 import type { EmbeddedDatabase } from './database/embedded-database';
 import { EventStoreModule } from './event-store/event-store.module';
 import { PublishingModule } from './publishing/publishing.module';
@@ -60,6 +61,7 @@ export class AppModule {
         AuditModule,
         AdminModule,
         SchedulerModule,
+        DeskModule,
       ],
     };
   }
