@@ -44,6 +44,7 @@ import { PublicationScheduler } from './scheduler/publication-scheduler.service'
 import { FeedQueries } from './publishing/feed.queries';
 import { PublishingController } from './publishing/publishing.controller';
 import { publishedCacheProviders } from './publishing/published-cache.listener';
+import { DISTRIBUTION_CONTROLLERS, DISTRIBUTION_PROVIDERS } from './distribution/distribution.module';
 
 /** Providers shared by the HTTP service and the CLI: the event store, the domain's handlers, the read models. */
 export const CORE_PROVIDERS = [
@@ -115,8 +116,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [...coreImports(config, runtime), TerminusModule, rateLimits(config)],
-      controllers: [AuthController, ArticlesController, PublishedController, AuditController, EventStreamController, AdminController, HealthController, PublishingController],
-      providers: [...CORE_PROVIDERS, ProjectionDaemon, PublicationScheduler, FeedQueries, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: RateLimitGuard }, ...publishedCacheProviders(config)],
+      controllers: [AuthController, ArticlesController, PublishedController, AuditController, EventStreamController, AdminController, HealthController, PublishingController, ...DISTRIBUTION_CONTROLLERS],
+      providers: [...CORE_PROVIDERS, ProjectionDaemon, PublicationScheduler, FeedQueries, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: RateLimitGuard }, ...publishedCacheProviders(config), ...DISTRIBUTION_PROVIDERS],
     };
   }
 }

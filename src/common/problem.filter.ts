@@ -39,6 +39,8 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   COPYRIGHT_NOTICE_REQUIRED: 409,
   CORRECTION_NOTE_REQUIRED: 409,
   WITHDRAWAL_REASON_REQUIRED: 409,
+  EMBARGO_NOT_FUTURE: 409,
+  EMBARGO_WITH_SCHEDULE: 409,
 };
 
 /** Fastify's own errors (body parsing, limits) by code. */

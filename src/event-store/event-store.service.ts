@@ -24,6 +24,12 @@ const UNIQUE_VIOLATION = '23505';
  */
 const GROUP_IN_FLIGHT = 1;
 
+/**
+ * The one visibility rule of the log: only events of transactions older than every transaction still running, so a
+ * position taken by a transaction that commits late is never passed over (see `readAll`).
+ */
+const VISIBLE = `transaction_id < COALESCE((SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x), pg_snapshot_xmax(pg_current_snapshot()))`;
+
 const COLUMNS = `position, transaction_id, stream_id, version, type, schema_version, data, metadata, recorded_at, hash`;
 
 export interface EventRow {
@@ -292,12 +298,29 @@ export class EventStore {
     const rows: EventRow[] = await manager.query(
       `SELECT ${COLUMNS} FROM events
         WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-          AND transaction_id < COALESCE((SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x), pg_snapshot_xmax(pg_current_snapshot()))
+          AND ${VISIBLE}
         ORDER BY transaction_id, position
         LIMIT $3`,
       [after.transactionId, after.position, limit],
     );
     return rows.map((row) => this.upcast(storedFromRow(row)));
+  }
+
+  /**
+   * Where a reader that wants only what comes from now on starts: after the last event `readAll` would give now. By
+   * the same visibility rule, so an event of a transaction still running when this is read is not passed over.
+   */
+  async endOfLog(manager: EntityManager): Promise<GlobalPosition> {
+    const [row] = await manager.query(
+      `SELECT transaction_id, position FROM events WHERE ${VISIBLE} ORDER BY transaction_id DESC, position DESC LIMIT 1`,
+    );
+    return row ? { transactionId: String(row.transaction_id), position: Number(row.position) } : { transactionId: '0', position: 0 };
+  }
+
+  /** The place just before the event at `position`, for a reader to read it again from there; null if there is none. */
+  async positionBefore(manager: EntityManager, position: number): Promise<GlobalPosition | null> {
+    const [row] = await manager.query(`SELECT transaction_id FROM events WHERE position = $1`, [position]);
+    return row ? { transactionId: String(row.transaction_id), position: position - 1 } : null;
   }
 
   /** Events recorded in the log, by global position (raw, as stored). */

@@ -7,7 +7,7 @@ import { gone } from '../articles/http/published.controller';
 import { Public } from '../auth/roles';
 import { Clock } from '../common/clock';
 import { etag, noneMatch } from '../common/http';
-import type { publishedView } from '../articles/domain/article.views';
+import { isEmbargoed, type publishedView } from '../articles/domain/article.views';
 import { problem } from '../common/problem.filter';
 import { PAGE_CONTENT_SECURITY_POLICY, renderArticlePage, renderNotFoundPage, renderWithdrawnPage } from './article-page';
 import { renderAtomFeed } from './atom';
@@ -74,7 +74,7 @@ export class PublishingController {
   async ninjs(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const ticket = this.cache.ticket(id);
     const row = await this.queries.published(id);
-    if (!row?.document) throw neverPublished();
+    if (!row?.document || isEmbargoed(row.document, this.clock.now())) throw neverPublished();
     if (row.status === 'withdrawn') throw gone(await this.withdrawal(id));
     const baseUrl = baseUrlOf(request);
     const rendered = renderedNinjs(row.document, baseUrl);
@@ -93,7 +93,7 @@ export class PublishingController {
       .header('Content-Type', 'text/html; charset=utf-8')
       .header('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY)
       .header('X-Content-Type-Options', 'nosniff');
-    if (!row?.document) return reply.status(404).header('Cache-Control', 'no-cache').send(renderNotFoundPage());
+    if (!row?.document || isEmbargoed(row.document, this.clock.now())) return reply.status(404).header('Cache-Control', 'no-cache').send(renderNotFoundPage());
     if (row.status === 'withdrawn') {
       const withdrawal = await this.withdrawal(id);
       return reply
@@ -112,7 +112,7 @@ export class PublishingController {
   @ApiProduces('application/atom+xml')
   @ApiOperation({ summary: `Atom feed of the latest ${FEED_SIZE} published articles` })
   async feed(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const docs = await this.feeds.latestPublished(FEED_SIZE);
+    const docs = await this.feeds.latestPublished(FEED_SIZE, this.clock.now());
     const xml = renderAtomFeed(docs, { baseUrl: baseUrlOf(request), now: this.clock.now() });
     const tag = `"${createHash('sha256').update(xml).digest('base64url').slice(0, 27)}"`;
     reply.header('ETag', tag).header('Cache-Control', 'public, max-age=60');

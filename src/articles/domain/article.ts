@@ -84,7 +84,8 @@ export type ArticleEvent =
   | { type: 'PublicationScheduled'; data: { copyrightNotice: CopyrightNotice; publishAt: string } }
   | { type: 'PublicationCancelled'; data: { publishAt: string } }
   /** `scheduledFor` is set when the scheduler published; `publishedAt` later than it means it went out late. */
-  | { type: 'ArticlePublished'; data: { copyrightNotice: CopyrightNotice; publishedAt: string; scheduledFor: string | null } }
+  /** `embargoUntil`, when present: partners receive the story now, readers from that time on (ninjs `embargoed`). */
+  | { type: 'ArticlePublished'; data: { copyrightNotice: CopyrightNotice; publishedAt: string; scheduledFor: string | null; embargoUntil?: string } }
   | { type: 'ArticleCorrected'; data: { kind: CorrectionKind; note: string; headline: string | null; body: Block[] | null } }
   | { type: 'ArticleWithdrawn'; data: { reason: string } };
 
@@ -101,7 +102,7 @@ export interface Article extends ArticleContent {
   bylines: Byline[];
   photos: Photo[];
   approval: { by: ActorRef; at: string; version: number; note: string | null } | null;
-  publication: { at: string; version: number; copyrightNotice: CopyrightNotice; firstPublishedAt: string } | null;
+  publication: { at: string; version: number; copyrightNotice: CopyrightNotice; firstPublishedAt: string; embargoUntil: string | null } | null;
   schedule: { publishAt: string; copyrightNotice: CopyrightNotice; by: ActorRef } | null;
   corrections: Correction[];
   withdrawal: { reason: string; at: string; by: ActorRef } | null;
@@ -191,6 +192,7 @@ export function evolve(state: Article | null, event: RecordedArticleEvent): Arti
           version: event.version,
           copyrightNotice: event.data.copyrightNotice,
           firstPublishedAt: state.publication?.firstPublishedAt ?? event.data.publishedAt,
+          embargoUntil: event.data.embargoUntil ?? null,
         },
       };
     case 'ArticleCorrected': {

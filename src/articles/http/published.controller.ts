@@ -4,7 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/roles';
 import { problem } from '../../common/problem.filter';
 import { ArticleQueries } from '../article-queries.service';
-import { publishedView } from '../domain/article.views';
+import { isEmbargoed, publishedView } from '../domain/article.views';
+import { Clock } from '../../common/clock';
 import { PublishedAtQuery } from './article.dto';
 import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from '../../publishing/published-cache';
 
@@ -33,6 +34,7 @@ export class PublishedController {
   constructor(
     private readonly queries: ArticleQueries,
     private readonly cache: PublishedCache,
+    private readonly clock: Clock,
   ) {}
 
   @Get(':id')
@@ -40,14 +42,16 @@ export class PublishedController {
   @ApiOperation({ summary: 'The published article; ?asOf=<time> for what readers saw then' })
   async get(@Param('id') id: string, @Query() q: PublishedAtQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (q.asOf) {
-      const article = await this.queries.at(id, { asOf: new Date(q.asOf).toISOString() });
-      if (!article?.publication) throw neverPublished();
+      const asOf = new Date(q.asOf).toISOString();
+      const article = await this.queries.at(id, { asOf });
+      // Under embargo at that time, readers could not see it: as if not yet published.
+      if (!article?.publication || (article.publication.embargoUntil && Date.parse(article.publication.embargoUntil) > Date.parse(asOf))) throw neverPublished();
       if (article.status === 'withdrawn') throw gone(article.withdrawal);
       return reply.send(publishedView(article));
     }
     const ticket = this.cache.ticket(id);
     const row = await this.queries.published(id);
-    if (!row?.document) throw neverPublished();
+    if (!row?.document || isEmbargoed(row.document, this.clock.now())) throw neverPublished();
     if (row.status === 'withdrawn') {
       const article = await this.queries.current(id);
       throw gone(article?.withdrawal);
