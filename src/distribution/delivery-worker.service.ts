@@ -257,27 +257,28 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       [subscriber.id, now, subscriber.on_failure === 'stop', SEND_BATCH],
     );
     if (!due.length) return 0;
-    const delivered: string[] = [];
     let next = 0;
     const lane = async () => {
       while (next < due.length && !this.stopped) {
         const delivery = due[next++];
         const result = await this.attempt(subscriber, delivery);
-        if (result.ok) delivered.push(delivery.position);
+        // Recorded as soon as the receiver acknowledged it: the log says when it was received, not when a batch ended.
+        if (result.ok) await this.delivered(subscriber.id, delivery.position);
         else await this.failed(subscriber, delivery, result.error);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.cfg.NEWSROOM_DISTRIBUTION_CONCURRENCY, due.length) }, lane));
-    if (delivered.length) {
-      const at = this.clock.now();
-      await this.store.dataSource.query(
-        `UPDATE distribution_delivery SET status = 'delivered', attempts = attempts + 1, deliveries = deliveries + 1, last_error = NULL,
-                delivered_at = $3::timestamptz, first_delivered_at = COALESCE(first_delivered_at, $3::timestamptz)
-          WHERE subscriber_id = $1 AND position = ANY($2::bigint[]) AND status = 'pending'`,
-        [subscriber.id, delivered, at],
-      );
-    }
     return due.length;
+  }
+
+  private async delivered(subscriberId: string, position: string): Promise<void> {
+    const at = this.clock.now();
+    await this.store.dataSource.query(
+      `UPDATE distribution_delivery SET status = 'delivered', attempts = attempts + 1, deliveries = deliveries + 1, last_error = NULL,
+              delivered_at = $3::timestamptz, first_delivered_at = COALESCE(first_delivered_at, $3::timestamptz)
+        WHERE subscriber_id = $1 AND position = $2 AND status = 'pending'`,
+      [subscriberId, position, at],
+    );
   }
 
   private attempt(subscriber: SubscriberRow, delivery: DueDelivery): Promise<AttemptResult> {

@@ -90,7 +90,7 @@ export class SubscribersController {
   @ApiOperation({ summary: 'The exact body sent for one delivery' })
   async payload(@Param('id') id: string, @Param('position') position: string, @Res() reply: FastifyReply) {
     const body = UUID.test(id) && /^\d{1,15}$/.test(position) ? await this.log.payload(id, Number(position)) : null;
-    if (body === null) throw new NotFoundException(problem(404, 'no such delivery', {}, 'DELIVERY_NOT_FOUND'));
+    if (body === null) throw new NotFoundException(problem(404, 'no such delivery', { code: 'DELIVERY_NOT_FOUND' }, 'DELIVERY_NOT_FOUND'));
     return reply.header('Content-Type', 'application/json; charset=utf-8').send(body);
   }
 }
@@ -109,7 +109,7 @@ export class DeliveriesController {
   @Roles(...CAN.audit)
   @ApiOperation({ summary: 'Every delivery of the article to every subscriber, in log order' })
   async byArticle(@Param('id') id: string) {
-    if (!UUID.test(id)) throw new NotFoundException(problem(404, 'no such article', {}, 'ARTICLE_NOT_FOUND'));
+    if (!UUID.test(id)) throw new NotFoundException(problem(404, 'no such article', { code: 'ARTICLE_NOT_FOUND' }, 'ARTICLE_NOT_FOUND'));
     return this.log.byArticle(id.toLowerCase());
   }
 

@@ -50,7 +50,7 @@ function view(r: Record<string, any>) {
 
 export type SubscriberView = ReturnType<typeof view>;
 
-const notFound = () => new NotFoundException(problem(404, 'no such subscriber', {}, 'SUBSCRIBER_NOT_FOUND'));
+const notFound = () => new NotFoundException(problem(404, 'no such subscriber', { code: 'SUBSCRIBER_NOT_FOUND' }, 'SUBSCRIBER_NOT_FOUND'));
 
 /**
  * Subscriber management by admins. Each change is an event in the subscriber's stream (who did it, when), written in
@@ -82,7 +82,7 @@ export class SubscribersService {
   async create(input: NewSubscriber, by: UserActor): Promise<{ id: string; secret: string | null }> {
     if (input.destination.kind === 'nats' && !this.config.get<AppConfig>(APP_CONFIG)?.NEWSROOM_NATS_URL) {
       throw new ConflictException(
-        problem(409, 'this service has no NATS server configured (NEWSROOM_NATS_URL): a NATS subscriber cannot be added', {}, 'NATS_NOT_CONFIGURED'),
+        problem(409, 'this service has no NATS server configured (NEWSROOM_NATS_URL): a NATS subscriber cannot be added', { code: 'NATS_NOT_CONFIGURED' }, 'NATS_NOT_CONFIGURED'),
       );
     }
     const id = randomUUID();
@@ -160,7 +160,7 @@ export class SubscribersService {
     await this.store.transaction(async (m) => {
       const { name } = await this.lock(m, id);
       const from = fromPosition === 0 ? START : await this.store.positionBefore(m, fromPosition);
-      if (!from) throw new NotFoundException(problem(404, `there is no event at position ${fromPosition}`, {}, 'POSITION_NOT_FOUND'));
+      if (!from) throw new NotFoundException(problem(404, `there is no event at position ${fromPosition}`, { code: 'POSITION_NOT_FOUND' }, 'POSITION_NOT_FOUND'));
       // Only ever back: a position ahead of the checkpoint would skip what is not yet delivered.
       await m.query(
         `UPDATE distribution_subscriber
