@@ -178,7 +178,8 @@ describe('distribution: subscribers and webhook delivery (e2e)', () => {
   });
 
   it('a receiver down for a while gets every pending delivery, in order per article, when it is back', async () => {
-    const { receiver } = await subscribe();
+    // Retries fast in this suite: enough attempts that none is parked while the receiver is down.
+    const { receiver } = await subscribe({ maxAttempts: 1000 });
     await receiver.stop();
     const a = await publishThroughHttp(t, d);
     const b = await publishThroughHttp(t, d);
