@@ -74,7 +74,10 @@ describe('distribution: NATS JetStream delivery (e2e)', () => {
       return log.some((e: { attempts: number; lastError: string | null }) => e.attempts > 0 && e.lastError);
     }, 'a failed attempt while NATS is down');
     await nats.start();
-    await eventually(async () => (await messages('partners.outage')).length === 2, 'both messages after NATS came back', 30_000);
+    await eventually(async () => (await messages('partners.outage').catch(() => [])).length === 2, 'both messages after NATS came back', 30_000).catch(async (err) => {
+      const log = (await t.http().get(`/articles/${id}/deliveries`).set(bearer(d.editor.token))).body;
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(await messages('partners.outage').catch((e) => String(e)))} ${JSON.stringify(log)}`);
+    });
     expect((await messages('partners.outage')).map((m) => m.version)).toEqual([String(version), String(v2)]);
   });
 });

@@ -18,7 +18,8 @@ export class WebhookReceiver {
   readonly stored: Received[] = [];
   readonly attempts: { id: string; at: number }[] = [];
   rejected = 0;
-  mode: 'ok' | 'error' | 'hang' = 'ok';
+  /** 'lose-ack': verify and store the next delivery, then never answer it (as if the answer were lost), then 'ok'. */
+  mode: 'ok' | 'error' | 'hang' | 'lose-ack' = 'ok';
   delayMs = 0;
   private server?: Server;
   private port = 0;
@@ -79,6 +80,10 @@ export class WebhookReceiver {
     }
     // De-duplication by webhook-id: a repeated delivery is acknowledged and not stored again.
     if (!this.stored.some((r) => r.id === id)) this.stored.push({ id, eventType: String(req.headers['masthead-event']), body, at: Date.now() });
+    if (this.mode === 'lose-ack') {
+      this.mode = 'ok';
+      return;
+    }
     res.writeHead(204).end();
   }
 }
