@@ -86,6 +86,14 @@ export function table(r) {
   if (c) add('6', 'Peak RSS under the command load, MB', n(c.memory.service.peakRssMb), `bare ${n(c.memory.bare.peakRssMb)}`, '', '', '');
   if (r.startup) add('6', 'Start-up on an existing embedded database, ms (p50)', n(r.startup.existingMs.p50), `bare Fastify process ${n(r.startup.bareProcessMs.p50)}`, '', '', '');
   if (r.startup) add('6', 'Start-up creating a new embedded database, ms', n(r.startup.newDatabaseMs), '', '', '', '');
+  const dist = r.distribution;
+  if (dist) {
+    const b = dist.backlog;
+    const l = dist.latency;
+    add('7', `Distribution: drain a backlog of ${n(b.deliveries)} webhook deliveries, deliveries/s`, `${n(b.servicePerSec)} (${b.serviceSeconds} s)`, `same receiver fed directly ${n(b.directPerSec)}`, x(b.ratio), '', '');
+    add('7', `Distribution: publication 2xx → webhook receipt, p50 / p99 ms (poll ${l.pollMs} ms)`, `${l.webhookMs.p50} / ${l.webhookMs.p99}`, `direct POST ${l.directWebhookMs.p50} / ${l.directWebhookMs.p99}`, '', '', '');
+    add('7', 'Distribution: publication 2xx → JetStream consumer, p50 / p99 ms', `${l.jetstreamMs.p50} / ${l.jetstreamMs.p99}`, `direct publish ${l.directJetstreamMs.p50} / ${l.directJetstreamMs.p99}`, '', '', '');
+  }
   return rows.join('\n');
 }
 
