@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  ADMIN_PASSWORD, BENCH_DIR, JWT_SECRET, QUICK, createDatabase, databaseUrl, dropDatabase, freePort, latencySummary, log, require, round, runNode,
+  ADMIN_PASSWORD, BENCH_DIR, JWT_SECRET, api, QUICK, createDatabase, databaseUrl, dropDatabase, freePort, latencySummary, log, require, round, runNode,
   startProcess, stopProcess, waitForHttp,
 } from '../lib/common.mjs';
 import { seed } from '../lib/payload.mjs';
@@ -54,16 +54,8 @@ function receiver() {
   };
 }
 
-async function api(base, method, path, body, token, headers = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
+/** The parsed body of a call to the service. */
+const call = async (...args) => (await api(...args)).body;
 
 const until = async (check, what, ms) => {
   const deadline = Date.now() + ms;
@@ -102,11 +94,11 @@ async function main() {
       logFile: join(work, 'service.log'),
     });
     await waitForHttp(`${base}/health`, { proc: service });
-    const admin = (await api(base, 'POST', '/auth/token', { username: 'admin', password: ADMIN_PASSWORD })).accessToken;
+    const admin = (await call(base, 'POST', '/auth/token', { username: 'admin', password: ADMIN_PASSWORD })).accessToken;
 
     // 1. the backlog
     const t0 = performance.now();
-    const sub = await api(base, 'POST', '/subscribers', { name: 'bench backlog', destination: { kind: 'webhook', url: hook }, from: 'beginning' }, admin);
+    const sub = await call(base, 'POST', '/subscribers', { name: 'bench backlog', destination: { kind: 'webhook', url: hook }, from: 'beginning' }, admin);
     rx.setSecret(sub.secret);
     const [{ n: expected }] = await (async () => {
       const { Client } = require('pg');
@@ -120,7 +112,7 @@ async function main() {
     const serviceSeconds = (performance.now() - t0) / 1000;
     log(`distribution: ${expected} deliveries drained in ${round(serviceSeconds, 1)} s (${round(expected / serviceSeconds, 0)}/s)`);
     // The baseline: the same payloads, signed, posted straight to the same receiver, CONCURRENCY at a time.
-    const log2 = await api(base, 'GET', `/subscribers/${sub.id}/deliveries?limit=1000`, undefined, admin);
+    const log2 = await call(base, 'GET', `/subscribers/${sub.id}/deliveries?limit=1000`, undefined, admin);
     const sample = await Promise.all(log2.slice(0, 50).map((e) => fetch(`${base}/subscribers/${sub.id}/deliveries/${e.position}/payload`, { headers: { authorization: `Bearer ${admin}` } }).then((r) => r.text())));
     const signer = new Webhook(sub.secret);
     rx.arrived.clear();
@@ -146,7 +138,7 @@ async function main() {
 
     // 2. latency, webhook and JetStream
     await jsm.streams.add({ name: stream, subjects: [`${subjectBase}.>`] });
-    await api(base, 'POST', '/subscribers', { name: 'bench nats', destination: { kind: 'nats', subject: `${subjectBase}.service` } }, admin);
+    await call(base, 'POST', '/subscribers', { name: 'bench nats', destination: { kind: 'nats', subject: `${subjectBase}.service` } }, admin);
     const js = jetstream(nc);
     const consumer = await js.consumers.get(stream);
     const natsArrived = new Map();
@@ -160,16 +152,16 @@ async function main() {
     })().catch(() => undefined);
     const users = {};
     for (const role of ['reporter', 'editor', 'publisher']) {
-      await api(base, 'POST', '/users', { username: `dist-${role}`, password: `dist-${role}-password`, roles: [role] }, admin);
-      users[role] = (await api(base, 'POST', '/auth/token', { username: `dist-${role}`, password: `dist-${role}-password` })).accessToken;
+      await call(base, 'POST', '/users', { username: `dist-${role}`, password: `dist-${role}-password`, roles: [role] }, admin);
+      users[role] = (await call(base, 'POST', '/auth/token', { username: `dist-${role}`, password: `dist-${role}-password` })).accessToken;
     }
     const webhookMs = [];
     const natsMs = [];
     for (let i = 0; i < SAMPLES; i++) {
-      const { id } = await api(base, 'POST', '/articles', { headline: `${seed.draft.headline} latency ${i}`, body: seed.draft.body.slice(0, 3), language: seed.draft.language }, users.reporter);
-      const v = (await api(base, 'POST', `/articles/${id}/bylines`, seed.bylines[0], users.reporter)).version;
-      const v2 = (await api(base, 'POST', `/articles/${id}/approval`, {}, users.editor, { 'if-match': `"${v}"` })).version;
-      const published = await api(base, 'POST', `/articles/${id}/publication`, { copyrightNotice: { holder: 'Bench', text: '© Bench' } }, users.publisher, { 'if-match': `"${v2}"` });
+      const { id } = await call(base, 'POST', '/articles', { headline: `${seed.draft.headline} latency ${i}`, body: seed.draft.body.slice(0, 3), language: seed.draft.language }, users.reporter);
+      const v = (await call(base, 'POST', `/articles/${id}/bylines`, seed.bylines[0], users.reporter)).version;
+      const v2 = (await call(base, 'POST', `/articles/${id}/approval`, {}, users.editor, { 'if-match': `"${v}"` })).version;
+      const published = await call(base, 'POST', `/articles/${id}/publication`, { copyrightNotice: { holder: 'Bench', text: '© Bench' } }, users.publisher, { 'if-match': `"${v2}"` });
       const acked = performance.now();
       const messageId = `article-${id}:${published.version}`;
       await until(() => rx.arrived.has(messageId) && natsArrived.has(messageId), `delivery of ${messageId}`, 60_000);
