@@ -224,6 +224,29 @@ describe('distribution: subscribers and webhook delivery (e2e)', () => {
     expect(failing.receiver.stored.filter((r) => r.id.startsWith(`article-${id}:`)).map((r) => Number(r.body.version))).toEqual([version, v2]);
   });
 
+  it('with onFailure "stop" a parked delivery stops the subscriber; a redelivery from the beginning gives a partner that lost its data everything again', async () => {
+    const { id: subscriberId, receiver } = await subscribe({ maxAttempts: 1, onFailure: 'stop' });
+    const first = await publishThroughHttp(t, d);
+    await eventually(() => receiver.stored.length === 1, 'the first publication');
+    receiver.mode = 'error';
+    const second = await publishThroughHttp(t, d);
+    await eventually(async () => (await t.http().get(`/subscribers/${subscriberId}`).set(bearer(t.adminToken))).body.halted === true, 'halted');
+    receiver.mode = 'ok';
+    const third = await publishThroughHttp(t, d);
+    await new Promise((r) => setTimeout(r, 300));
+    // Stopped: not even another article goes out.
+    expect(receiver.ids()).toEqual([`article-${first.id}:${first.version}`]);
+
+    receiver.stored.length = 0; // the partner lost its data (and its memory of ids)
+    await t.http().post(`/subscribers/${subscriberId}/redelivery`).set(bearer(t.adminToken)).send({ fromPosition: 0 }).expect(200);
+    await eventually(() => receiver.stored.length === 3, 'the three publications again');
+    expect(receiver.ids()).toEqual([first, second, third].map((a) => `article-${a.id}:${a.version}`));
+    const view = (await t.http().get(`/subscribers/${subscriberId}`).set(bearer(t.adminToken))).body;
+    expect(view).toMatchObject({ halted: false, deliveries: { parked: 0 } });
+    const log = (await t.http().get(`/subscribers/${subscriberId}/deliveries`).set(bearer(t.adminToken))).body;
+    expect(log.find((e: { messageId: string }) => e.messageId === `article-${first.id}:${first.version}`)).toMatchObject({ status: 'delivered', deliveries: 2 });
+  });
+
   it('retries back off exponentially with jitter (fixed random numbers)', () => {
     const { retryDelayMs } = jest.requireActual('../src/distribution/backoff');
     const policy = { baseMs: 100, maxMs: 1000 };

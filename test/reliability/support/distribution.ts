@@ -1,4 +1,4 @@
-import { call, createUser } from './harness';
+import { call, createUser, Res } from './harness';
 
 /** Draft, byline, approval and publication over plain HTTP; the article id, its version and the publisher's token. */
 export async function publishOverHttp(base: string, adminToken: string): Promise<{ id: string; version: number; publisherToken: string }> {
@@ -6,7 +6,7 @@ export async function publishOverHttp(base: string, adminToken: string): Promise
   const reporter = await createUser(base, adminToken, `dist-reporter-${run}`, ['reporter']);
   const editor = await createUser(base, adminToken, `dist-editor-${run}`, ['editor']);
   const publisher = await createUser(base, adminToken, `dist-publisher-${run}`, ['publisher']);
-  const must = (res: { status: number; text: string }, what: string) => {
+  const must = (res: Res, what: string): Res => {
     if (res.status < 200 || res.status > 299) throw new Error(`${what}: ${res.status} ${res.text}`);
     return res;
   };
