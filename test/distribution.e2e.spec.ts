@@ -224,7 +224,7 @@ describe('distribution: subscribers and webhook delivery (e2e)', () => {
     expect(failing.receiver.stored.filter((r) => r.id.startsWith(`article-${id}:`)).map((r) => Number(r.body.version))).toEqual([version, v2]);
   });
 
-  it('with onFailure "stop" a parked delivery stops the subscriber; a redelivery from the beginning gives a partner that lost its data everything again', async () => {
+  it('with onFailure "stop" a parked delivery stops the subscriber; a redelivery gives a partner that lost its data everything again from a position', async () => {
     const { id: subscriberId, receiver } = await subscribe({ maxAttempts: 1, onFailure: 'stop' });
     const first = await publishThroughHttp(t, d);
     await eventually(() => receiver.stored.length === 1, 'the first publication');
@@ -238,7 +238,9 @@ describe('distribution: subscribers and webhook delivery (e2e)', () => {
     expect(receiver.ids()).toEqual([`article-${first.id}:${first.version}`]);
 
     receiver.stored.length = 0; // the partner lost its data (and its memory of ids)
-    await t.http().post(`/subscribers/${subscriberId}/redelivery`).set(bearer(t.adminToken)).send({ fromPosition: 0 }).expect(200);
+    const [firstDelivery] = (await t.http().get(`/subscribers/${subscriberId}/deliveries`).set(bearer(t.adminToken))).body;
+    await t.http().post(`/subscribers/${subscriberId}/redelivery`).set(bearer(t.adminToken)).send({ fromPosition: 999_999_999 }).expect(404);
+    await t.http().post(`/subscribers/${subscriberId}/redelivery`).set(bearer(t.adminToken)).send({ fromPosition: firstDelivery.position }).expect(200);
     await eventually(() => receiver.stored.length === 3, 'the three publications again');
     expect(receiver.ids()).toEqual([first, second, third].map((a) => `article-${a.id}:${a.version}`));
     const view = (await t.http().get(`/subscribers/${subscriberId}`).set(bearer(t.adminToken))).body;
