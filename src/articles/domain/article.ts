@@ -102,7 +102,8 @@ export interface Article extends ArticleContent {
   bylines: Byline[];
   photos: Photo[];
   approval: { by: ActorRef; at: string; version: number; note: string | null } | null;
-  publication: { at: string; version: number; copyrightNotice: CopyrightNotice; firstPublishedAt: string; embargoUntil: string | null } | null;
+  /** `embargoUntil` only when the publication was embargoed: readers see the article from that time. */
+  publication: { at: string; version: number; copyrightNotice: CopyrightNotice; firstPublishedAt: string; embargoUntil?: string } | null;
   schedule: { publishAt: string; copyrightNotice: CopyrightNotice; by: ActorRef } | null;
   corrections: Correction[];
   withdrawal: { reason: string; at: string; by: ActorRef } | null;
@@ -192,7 +193,8 @@ export function evolve(state: Article | null, event: RecordedArticleEvent): Arti
           version: event.version,
           copyrightNotice: event.data.copyrightNotice,
           firstPublishedAt: state.publication?.firstPublishedAt ?? event.data.publishedAt,
-          embargoUntil: event.data.embargoUntil ?? null,
+          // Only when embargoed, so the state of every other article is exactly what it was before embargoes.
+          ...(event.data.embargoUntil ? { embargoUntil: event.data.embargoUntil } : {}),
         },
       };
     case 'ArticleCorrected': {
