@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { diffArticles, summarise } from '../articles/domain/article.changes';
 import { describeUserEvent } from '../auth/user-events';
-import { describeSubscriberEvent } from '../distribution/subscriber-events';
+import { describeSubscriberEvent } from './subscriber-event-summary';
 import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
 import { ArticleChange, insertSql, Projection, ProjectionRow, recordset } from './projection';
 
