@@ -75,7 +75,7 @@ function workflow(i) {
 /** Appends planned events for one article and projects them inline, in the caller's transaction. */
 async function write(app, manager, articleId, appends, now) {
   const { EventStore } = dist('event-store/event-store.service.js');
-  const { ProjectionRunner } = dist('projections/projection-runner.service.js');
+  const { ProjectionRunner } = dist('read-models/projection-runner.service.js');
   const store = app.get(EventStore);
   const runner = app.get(ProjectionRunner);
   const streamId = `article-${articleId}`;
@@ -137,7 +137,7 @@ async function longStreams(long, short) {
     // One append (with its inline projections) per 1000 events, so no statement is huge.
     let head = 0;
     let state = null;
-    const { ProjectionRunner } = dist('projections/projection-runner.service.js');
+    const { ProjectionRunner } = dist('read-models/projection-runner.service.js');
     const runner = app.get(ProjectionRunner);
     const streamId = `article-${id}`;
     const all = appends.flatMap((a) => a.events);
@@ -159,8 +159,8 @@ async function longStreams(long, short) {
 
 async function replay() {
   const app = await appContext();
-  const { ProjectionRunner } = dist('projections/projection-runner.service.js');
-  const { ProjectionRebuilder } = dist('projections/projection-rebuilder.service.js');
+  const { ProjectionRunner } = dist('read-models/projection-runner.service.js');
+  const { ProjectionRebuilder } = dist('read-models/projection-rebuilder.service.js');
   const { EventStore } = dist('event-store/event-store.service.js');
   const runner = app.get(ProjectionRunner);
   const rebuilder = app.get(ProjectionRebuilder);

@@ -8,11 +8,12 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, RuntimeOptions } from './app.module';
 import { accessLog } from './common/access-log';
 import { AppConfig } from './config/config';
+import { ERROR_STATUS } from './error-statuses';
 import { problem, ProblemFilter } from './common/problem.filter';
 import { useSecurityHeaders } from './common/security-headers';
 import { TextPipe, validationPipe } from './common/validation';
-import { PublishedCache } from './publishing/published-cache';
-import { servePublishedFromCache } from './publishing/published-cache.hook';
+import { PublishedCache } from './read-models/published-article/published-cache';
+import { servePublishedFromCache } from './read-models/published-article/published-cache.hook';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -102,7 +103,7 @@ export async function buildApp(config: AppConfig, runtime: RuntimeOptions = {}):
   app.useLogger(app.get(Logger));
   // nestjs-pino's root logger (the access log middleware's) exists once Nest has built the providers.
   serveCached(app.get(PublishedCache), accessLog(PinoLogger.root));
-  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalFilters(new ProblemFilter(ERROR_STATUS));
   app.useGlobalPipes(new TextPipe(), validationPipe);
   app.enableShutdownHooks();
 

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { ArticleQueries } from '../src/articles/article-queries.service';
-import { PublishedCache } from '../src/publishing/published-cache';
+import { PublishedArticleQueries } from '../src/read-models/published-article/published-article.queries';
+import { PublishedCache } from '../src/read-models/published-article/published-cache';
 import { desk, publishThroughHttp } from './support/publish';
 import { bearer, startApp, TestApp } from './support/test-app';
 
@@ -70,7 +70,7 @@ describe('access log and headers of cache hits (e2e)', () => {
       // With headers to censor (pino's redaction), and without (a line with nothing to censor is written without it).
       for (const [conditional, secrets] of [{}, { 'if-none-match': etag }].flatMap((c) => [[c, SECRETS], [c, { accept: '*/*' }]] as Record<string, string>[][])) {
         cache.clear();
-        const reads = jest.spyOn(t.app.get(ArticleQueries), 'published');
+        const reads = jest.spyOn(t.app.get(PublishedArticleQueries), 'published');
         const uncached = await get(path, `uncached-${++n}`, conditional, secrets);
         const hit = await get(path, `hit-${n}`, conditional, secrets);
         expect(reads).toHaveBeenCalledTimes(1);

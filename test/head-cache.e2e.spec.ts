@@ -1,10 +1,11 @@
 import type { Response } from 'supertest';
 import { HeadCache } from '../src/articles/commands/head-cache';
 import { Article, fold } from '../src/articles/domain/article';
-import { articleStreamId, toRecorded } from '../src/articles/domain/article.views';
+import { articleStreamId, toRecorded } from '../src/articles/domain/article-stream';
 import { EventStore } from '../src/event-store/event-store.service';
 import { IdempotencyStore } from '../src/event-store/idempotency.store';
-import { ProjectionRunner } from '../src/projections/projection-runner.service';
+import { ArticleViewProjection } from '../src/read-models/article-view/article-view.projection';
+import { ProjectionRunner } from '../src/read-models/projection-runner.service';
 import seed from './fixtures/seed-article.json';
 import { bearer, startApp, TestApp } from './support/test-app';
 
@@ -130,7 +131,7 @@ describe('head cache (e2e)', () => {
         for (let i = 0; i < 5; i++) await post(`/articles/${id}/bylines`).send({ name: `Writer ${i}` }).expect(201);
         expect(reads).toHaveBeenCalledTimes(1);
         expect(cache.peek(articleStreamId(id))?.head.version).toBe(6);
-        const { head } = await store.headWithSnapshot(store.dataSource.manager, articleStreamId(id), { table: 'article_view', id });
+        const { head } = await store.headWithSnapshot(store.dataSource.manager, articleStreamId(id), t.app.get(ArticleViewProjection).snapshot(id));
         expect(cache.peek(articleStreamId(id))?.head).toEqual(head);
       } finally {
         reads.mockRestore();

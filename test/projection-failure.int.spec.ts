@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { AuditTrailProjection } from '../src/projections/audit-trail.projection';
-import { ProjectionRunner } from '../src/projections/projection-runner.service';
+import { AuditTrailProjection } from '../src/read-models/audit-trail/audit-trail.projection';
+import { ProjectionRunner } from '../src/read-models/projection-runner.service';
 import seed from './fixtures/seed-article.json';
 import { bearer, startApp, TestApp } from './support/test-app';
 

@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
 import { EventStore } from '../src/event-store/event-store.service';
-import { ProjectionRebuilder } from '../src/projections/projection-rebuilder.service';
-import { ProjectionRunner } from '../src/projections/projection-runner.service';
-import { REBUILD_LOCK } from '../src/projections/shadow-copy';
+import { ProjectionRebuilder } from '../src/read-models/projection-rebuilder.service';
+import { ProjectionRunner } from '../src/read-models/projection-runner.service';
+import { REBUILD_LOCK } from '../src/read-models/shadow-copy';
 import seed from './fixtures/seed-article.json';
 import { seedWorkflows } from './support/seed-load';
 import { bearer, startApp, TestApp } from './support/test-app';

@@ -1,9 +1,9 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { ArticleQueries } from '../src/articles/article-queries.service';
-import { ProjectionRunner } from '../src/projections/projection-runner.service';
-import { PublishedCache } from '../src/publishing/published-cache';
-import { PublishedCacheListener } from '../src/publishing/published-cache.listener';
+import { PublishedArticleQueries } from '../src/read-models/published-article/published-article.queries';
+import { ProjectionRunner } from '../src/read-models/projection-runner.service';
+import { PublishedCache } from '../src/read-models/published-article/published-cache';
+import { PublishedCacheListener } from '../src/read-models/published-article/published-cache.listener';
 import { desk, Desk, publishThroughHttp } from './support/publish';
 import { bearer, startApp, TestApp } from './support/test-app';
 
@@ -54,7 +54,7 @@ async function correct(t: TestApp, d: Desk, id: string, note: string): Promise<s
 }
 
 /** Counts the database reads of published articles, to tell a cache hit from the controller's path. */
-const countReads = (t: TestApp) => jest.spyOn(t.app.get(ArticleQueries), 'published');
+const countReads = (t: TestApp) => jest.spyOn(t.app.get(PublishedArticleQueries), 'published');
 
 describe('published cache (e2e)', () => {
   let t: TestApp;

@@ -1,7 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { EventStore } from '../src/event-store/event-store.service';
-import { ProjectionRebuilder } from '../src/projections/projection-rebuilder.service';
-import { ProjectionRunner } from '../src/projections/projection-runner.service';
+import { ProjectionRebuilder } from '../src/read-models/projection-rebuilder.service';
+import { ProjectionRunner } from '../src/read-models/projection-runner.service';
 import seed from './fixtures/seed-article.json';
 import { seedWorkflows } from './support/seed-load';
 import { bearer, startApp, TestApp } from './support/test-app';

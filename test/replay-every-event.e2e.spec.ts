@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { ProjectionRebuilder } from '../src/projections/projection-rebuilder.service';
+import { ProjectionRebuilder } from '../src/read-models/projection-rebuilder.service';
 import { PublicationScheduler } from '../src/scheduler/publication-scheduler.service';
 import { desk, Desk, SEED } from './support/publish';
 import { bearer, startApp, TestApp } from './support/test-app';

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Notary } from '../src/audit/notary.service';
 import { Verifier } from '../src/audit/verifier.service';
-import { ProjectionRebuilder } from '../src/projections/projection-rebuilder.service';
+import { ProjectionRebuilder } from '../src/read-models/projection-rebuilder.service';
 import { seedWorkflows } from './support/seed-load';
 import { bearer, rebuildThroughApi, startApp, TestApp } from './support/test-app';
 

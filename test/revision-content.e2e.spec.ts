@@ -1,4 +1,4 @@
-import { ProjectionRebuilder } from '../src/projections/projection-rebuilder.service';
+import { ProjectionRebuilder } from '../src/read-models/projection-rebuilder.service';
 import seed from './fixtures/seed-article.json';
 import { bearer, startApp, TestApp } from './support/test-app';
 

@@ -57,14 +57,14 @@ async function flush(manager, statements) {
 async function batched(url) {
   const app = await appContext(url);
   const { EventStore } = dist('event-store/event-store.service.js');
-  const { PROJECTIONS } = dist('projections/projection.js');
+  const { PROJECTIONS } = dist('read-models/projection.js');
   const { evolve } = dist('articles/domain/article.js');
-  const { toRecorded } = dist('articles/domain/article.views.js');
-  const { isArticleStream } = dist('auth/user-events.js');
+  const { toRecorded } = dist('articles/domain/article-stream.js');
+  const { isArticleStream } = dist('articles/domain/article-stream.js');
   const { START } = dist('event-store/event-store.types.js');
   const store = app.get(EventStore);
   const projections = app.get(PROJECTIONS);
-  const { ProjectionRebuilder } = dist('projections/projection-rebuilder.service.js');
+  const { ProjectionRebuilder } = dist('read-models/projection-rebuilder.service.js');
   const rebuilder = app.get(ProjectionRebuilder);
   for (const p of projections) {
     await store.dataSource.query(`DROP TABLE IF EXISTS ${p.table}_exp`);

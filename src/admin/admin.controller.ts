@@ -2,8 +2,8 @@ import { Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nest
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CAN, Roles } from '../auth/roles';
 import { problem } from '../common/problem.filter';
-import { ProjectionRebuilder } from '../projections/projection-rebuilder.service';
-import { ProjectionRunner } from '../projections/projection-runner.service';
+import { ProjectionRebuilder } from '../read-models/projection-rebuilder.service';
+import { ProjectionRunner } from '../read-models/projection-runner.service';
 
 @ApiTags('admin')
 @ApiBearerAuth()

@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ArticleQueries, BadCursor } from '../articles/article-queries.service';
+import { BadCursor } from '../common/cursor';
+import { AuditTrailQueries } from '../read-models/audit-trail/audit-trail.queries';
 import { Verifier } from './verifier.service';
 import { CAN, Roles } from '../auth/roles';
 import { problem } from '../common/problem.filter';
@@ -56,7 +57,7 @@ export class AuditQuery {
 @Controller('audit')
 export class AuditController {
   constructor(
-    private readonly queries: ArticleQueries,
+    private readonly queries: AuditTrailQueries,
     private readonly verifier: Verifier,
   ) {}
 

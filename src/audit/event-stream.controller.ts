@@ -2,7 +2,6 @@ import { BadRequestException, BeforeApplicationShutdown, Controller, MessageEven
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
-import { DataSource } from 'typeorm';
 import { AccessClaims, admits, AuthenticatedRequest } from '../auth/auth.guard';
 import { CAN, Roles } from '../auth/roles';
 import { UsersService } from '../auth/users.service';
@@ -33,7 +32,6 @@ export class EventStreamController implements BeforeApplicationShutdown {
 
   constructor(
     private readonly store: EventStore,
-    private readonly dataSource: DataSource,
     private readonly users: UsersService,
   ) {}
 
@@ -51,9 +49,9 @@ export class EventStreamController implements BeforeApplicationShutdown {
       };
       this.feeds.add(end);
       const loop = async () => {
-        let cursor = resumeFrom ?? (await this.head());
+        let cursor = resumeFrom ?? (await this.store.visibleHead(this.store.dataSource.manager));
         while (!stopped) {
-          const events = await this.store.readAll(this.dataSource.manager, cursor, 200);
+          const events = await this.store.readAll(this.store.dataSource.manager, cursor, 200);
           // The guard admitted the subscriber once; the feed ends as soon as the token or the user would be refused.
           // Checked after the read: an event committed after a user was disabled is never sent to them.
           if (!(await this.stillAdmitted(user?.id, claims))) return subscriber.complete();
@@ -96,14 +94,5 @@ export class EventStreamController implements BeforeApplicationShutdown {
   private async stillAdmitted(userId: string | undefined, claims: AccessClaims): Promise<boolean> {
     const user = userId ? await this.users.find(userId) : null;
     return admits(user, claims, Date.now()) && CAN.audit.some((role) => user.roles.includes(role));
-  }
-
-  /** The newest event every reader can already see: a fresh subscriber starts after it. */
-  private async head(): Promise<GlobalPosition> {
-    const [row] = await this.dataSource.query(
-      `SELECT transaction_id, position FROM events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY transaction_id DESC, position DESC LIMIT 1`,
-    );
-    return row ? { transactionId: String(row.transaction_id), position: Number(row.position) } : { transactionId: '0', position: 0 };
   }
 }

@@ -3,10 +3,12 @@ import { ConfigService } from '@nestjs/config';
 import { createHash, createHmac } from 'node:crypto';
 import { jwtSecret } from '../auth/jwt-secret';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { CheckpointStore } from '../event-store/checkpoint.store';
 import { EventStore } from '../event-store/event-store.service';
-import { GlobalPosition } from '../event-store/event-store.types';
 
 const GENESIS = 'masthead:notary:genesis';
+/** Its checkpoint's name (its row is made by a migration). */
+const NOTARY = 'notary';
 
 export interface ChainLink {
   seq: number;
@@ -34,6 +36,7 @@ export class Notary implements OnApplicationBootstrap, OnApplicationShutdown {
 
   constructor(
     private readonly store: EventStore,
+    private readonly checkpoints: CheckpointStore,
     private readonly config: ConfigService,
   ) {
     this.key = createHash('sha256').update(`masthead:notary:${jwtSecret(config.get<AppConfig>(APP_CONFIG)!)}`).digest();
@@ -76,9 +79,8 @@ export class Notary implements OnApplicationBootstrap, OnApplicationShutdown {
     let total = 0;
     for (;;) {
       const n = await this.store.transaction(async (m) => {
-        const [checkpoint] = await m.query(`SELECT transaction_id, position FROM projection_checkpoints WHERE name = 'notary' FOR UPDATE SKIP LOCKED`);
-        if (!checkpoint) return 0;
-        const after: GlobalPosition = { transactionId: String(checkpoint.transaction_id), position: Number(checkpoint.position) };
+        const after = await this.checkpoints.claim(m, NOTARY);
+        if (!after) return 0;
         const events = await this.store.readAll(m, after, batchSize);
         if (!events.length) return 0;
         const [last] = await m.query(`SELECT seq, chain_hash FROM event_chain ORDER BY seq DESC LIMIT 1`);
@@ -93,10 +95,7 @@ export class Notary implements OnApplicationBootstrap, OnApplicationShutdown {
         });
         await m.query(`INSERT INTO event_chain (seq, position, stream_id, version, event_hash, chain_hash) VALUES ${rows.join(', ')}`, params);
         const end = events[events.length - 1];
-        await m.query(`UPDATE projection_checkpoints SET transaction_id = $1::xid8, position = $2, updated_at = now() WHERE name = 'notary'`, [
-          end.transactionId,
-          end.position,
-        ]);
+        await this.checkpoints.advance(m, NOTARY, end);
         return events.length;
       });
       if (!n) return total;

@@ -1,6 +1,7 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import type { AppConfig } from '../config/config';
+import { ConfigService } from '@nestjs/config';
+import { APP_CONFIG, AppConfig } from '../config/config';
 
 const isLogin = (ctx: ExecutionContext) => ctx.switchToHttp().getRequest().routeOptions?.url === '/auth/token';
 const isRead = (ctx: ExecutionContext) => ['GET', 'HEAD', 'OPTIONS'].includes(ctx.switchToHttp().getRequest().method);
@@ -10,12 +11,18 @@ const isRead = (ctx: ExecutionContext) => ['GET', 'HEAD', 'OPTIONS'].includes(ct
  * Reads are not limited here. Counters live in each instance's memory: with N instances the effective limit is N
  * times the configured one.
  */
-export function rateLimits(config: AppConfig) {
-  return ThrottlerModule.forRoot({
-    throttlers: [
-      { name: 'login', ttl: 60_000, limit: config.NEWSROOM_RATE_LIMIT_LOGIN, skipIf: (ctx) => !isLogin(ctx) },
-      { name: 'writes', ttl: 60_000, limit: config.NEWSROOM_RATE_LIMIT_WRITES, skipIf: (ctx) => isLogin(ctx) || isRead(ctx) },
-    ],
+export function rateLimits() {
+  return ThrottlerModule.forRootAsync({
+    inject: [ConfigService],
+    useFactory: (configService: ConfigService) => {
+      const config = configService.get<AppConfig>(APP_CONFIG)!;
+      return {
+        throttlers: [
+          { name: 'login', ttl: 60_000, limit: config.NEWSROOM_RATE_LIMIT_LOGIN, skipIf: (ctx: ExecutionContext) => !isLogin(ctx) },
+          { name: 'writes', ttl: 60_000, limit: config.NEWSROOM_RATE_LIMIT_WRITES, skipIf: (ctx: ExecutionContext) => isLogin(ctx) || isRead(ctx) },
+        ],
+      };
+    },
   });
 }
 

@@ -9,7 +9,6 @@ export type UserEvent =
   | { type: 'UserPasswordChanged'; data: { username: string } };
 
 export const userStreamId = (userId: string) => `user-${userId}`;
-export const isArticleStream = (streamId: string) => streamId.startsWith('article-');
 
 /** The actor of what nobody in particular did: the first admin at start-up, users added from the CLI. */
 export const SYSTEM_ACTOR = { id: '00000000-0000-4000-8000-000000000000', username: 'system', roles: ['system'] };

@@ -8,11 +8,12 @@ import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Clock } from '../common/clock';
 import { EventStore } from '../event-store/event-store.service';
-import { ProjectionRunner } from '../projections/projection-runner.service';
 import type { Role } from './roles';
 import { preparedQuery } from '../database/prepared';
 import { problem } from '../common/problem.filter';
 import { SYSTEM_ACTOR, UserEvent, userStreamId } from './user-events';
+import { UserEventProjections } from './user-event-projections';
+import { UUID } from '../common/uuid';
 
 /** Who manages users: an admin (with the request's correlation id) or the system. */
 export interface UserActor {
@@ -38,7 +39,6 @@ interface UserRow extends User {
 const USER_COLUMNS = `id, username, roles, disabled, token_generation AS "tokenGeneration"`;
 
 export const BCRYPT_ROUNDS = 10;
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Compared against when the user does not exist, so a login takes the same time either way. A fixed hash of a random
  * string nobody knows, at the same cost as real ones (BCRYPT_ROUNDS; a unit test checks it): hashing it at module
@@ -55,7 +55,7 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly config: ConfigService,
     private readonly clock: Clock,
     private readonly store: EventStore,
-    private readonly projections: ProjectionRunner,
+    private readonly projections: UserEventProjections,
   ) {}
 
   /** The first admin: from NEWSROOM_ADMIN_PASSWORD, or in development a generated one kept in the data directory. */
@@ -95,7 +95,7 @@ export class UsersService implements OnApplicationBootstrap {
       correlationId: by.correlationId ?? randomUUID(),
       causationId: randomUUID(),
     }, this.clock.now());
-    await this.projections.projectOtherInline(manager, stored);
+    await this.projections.projectInline(manager, stored);
   }
 
   async create(username: string, password: string, roles: Role[], by: UserActor, manager?: EntityManager): Promise<User> {

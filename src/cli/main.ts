@@ -6,8 +6,8 @@ import { ROLES, Role } from '../auth/roles';
 import { SYSTEM_ACTOR } from '../auth/user-events';
 import { UsersService } from '../auth/users.service';
 import { validateEnvironment } from '../config/config';
-import { ProjectionRebuilder, RebuildJob } from '../projections/projection-rebuilder.service';
-import { ProjectionRunner } from '../projections/projection-runner.service';
+import { ProjectionRebuilder, RebuildJob } from '../read-models/projection-rebuilder.service';
+import { ProjectionRunner } from '../read-models/projection-runner.service';
 import { CliModule } from './cli.module';
 
 const USAGE = `usage: npm run cli -- <command>

@@ -1,12 +1,8 @@
-import { BadRequestException, HttpException, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { BadRequestException, HttpException } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { canonicalJson } from '../event-store/hash-chain';
-import type { User } from '../auth/users.service';
+import { canonicalJson } from './canonical-json';
 import { problem } from './problem.filter';
-
-/** The authenticated user (set by AuthGuard). */
-export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest().user as User);
 
 /** The request's correlation id: X-Request-Id when the caller sent a sane one, else a new one. */
 export function correlationId(request: FastifyRequest): string {
@@ -55,4 +51,14 @@ export function noneMatch(request: FastifyRequest, tag: string): boolean {
     .split(',')
     .map((t) => t.trim())
     .some((t) => t === '*' || t.replace(/^W\//, '') === bare);
+}
+
+/**
+ * The service's own origin as the client addressed it, for the absolute links in ninjs, the page and the feed.
+ * The Host header is the client's to choose: anything that is not a plain host[:port] falls back to localhost.
+ */
+export function baseUrlOf(request: FastifyRequest): string {
+  const host = String(request.host ?? '');
+  const safe = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(host) ? host.toLowerCase() : 'localhost';
+  return `${request.protocol === 'https' ? 'https' : 'http'}://${safe}`;
 }

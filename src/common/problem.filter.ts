@@ -1,10 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
-import { DomainError, DomainErrorCode } from '../articles/domain/article.decide';
-import { PreconditionFailed } from '../articles/commands/article-command';
 import { isDatabaseUnavailable } from './database-errors';
-import { IdempotencyKeyReused } from '../event-store/idempotency.store';
 
 /** An RFC 9457 problem. */
 export interface Problem {
@@ -16,32 +13,6 @@ export interface Problem {
 }
 
 const TYPE_BASE = 'https://masthead.example/problems/';
-
-/** The one place domain error codes become HTTP statuses. */
-const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
-  ARTICLE_NOT_FOUND: 404,
-  BYLINE_NOT_FOUND: 404,
-  PHOTO_NOT_FOUND: 404,
-  FOUR_EYES: 403,
-  ARTICLE_EXISTS: 409,
-  ARTICLE_PUBLISHED: 409,
-  ARTICLE_WITHDRAWN: 409,
-  ARTICLE_SCHEDULED: 409,
-  ARTICLE_NOT_DRAFT: 409,
-  ARTICLE_NOT_APPROVED: 409,
-  ARTICLE_NOT_SCHEDULED: 409,
-  ARTICLE_NOT_PUBLISHED: 409,
-  SCHEDULE_NOT_DUE: 409,
-  HEADLINE_REQUIRED: 409,
-  BODY_REQUIRED: 409,
-  BYLINE_REQUIRED: 409,
-  PHOTO_CREDIT_REQUIRED: 409,
-  COPYRIGHT_NOTICE_REQUIRED: 409,
-  CORRECTION_NOTE_REQUIRED: 409,
-  WITHDRAWAL_REASON_REQUIRED: 409,
-  EMBARGO_NOT_FUTURE: 409,
-  EMBARGO_WITH_SCHEDULE: 409,
-};
 
 /** Fastify's own errors (body parsing, limits) by code. */
 const FASTIFY_STATUS: Record<string, [number, string]> = {
@@ -63,10 +34,27 @@ export function problem(status: number, detail: string, extras: Record<string, u
   return { type: `${TYPE_BASE}${code ? slug(code) : slug(title)}`, title, status, detail, ...extras };
 }
 
+/**
+ * An error a feature raises with a stable code (a domain rule refused, a precondition failed): the code, and any
+ * `details`, go into the problem; the status comes from the code's entry in the filter's table.
+ */
+interface CodedError extends Error {
+  code: string;
+  details?: Record<string, unknown>;
+}
+
 /** Every error leaves as application/problem+json, never with a stack trace. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
+
+  /** `statuses`: error code → HTTP status, for every feature's coded errors (src/error-statuses.ts). */
+  constructor(private readonly statuses: Readonly<Record<string, number>>) {}
+
+  private isCoded(exception: unknown): exception is CodedError {
+    const code = (exception as { code?: unknown })?.code;
+    return exception instanceof Error && typeof code === 'string' && Object.hasOwn(this.statuses, code);
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -88,14 +76,9 @@ export class ProblemFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown, request?: FastifyRequest): Problem {
     const instance = request?.url;
-    if (exception instanceof DomainError) {
-      return problem(DOMAIN_STATUS[exception.code], exception.message, { code: exception.code, instance }, exception.code);
-    }
-    if (exception instanceof PreconditionFailed) {
-      return problem(412, exception.message, { code: 'VERSION_MISMATCH', expected: exception.expected, actual: exception.actual, instance }, 'VERSION_MISMATCH');
-    }
-    if (exception instanceof IdempotencyKeyReused) {
-      return problem(422, exception.message, { code: 'IDEMPOTENCY_KEY_REUSED', instance }, 'IDEMPOTENCY_KEY_REUSED');
+    if (this.isCoded(exception)) {
+      const { code, details } = exception;
+      return problem(this.statuses[code], exception.message, { code, ...details, instance }, code);
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

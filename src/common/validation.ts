@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable, PipeTransform, ValidationError, ValidationPipe, ArgumentMetadata } from '@nestjs/common';
-import { isISO8601, ValidateBy } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, isISO8601, ValidateBy } from 'class-validator';
 import { problem } from './problem.filter';
 
 export interface FieldError {
@@ -98,4 +99,12 @@ function normalise(value: unknown, path: string, errors: FieldError[], depth: nu
     return out;
   }
   return value;
+}
+
+/** ?asOf=<time>: what a read gave at a time (GET /published/{id}, and with ?version= GET /articles/{id}). */
+export class AsOfQuery {
+  @ApiPropertyOptional({ description: 'RFC 3339 time' })
+  @IsOptional()
+  @IsTime()
+  asOf?: string;
 }

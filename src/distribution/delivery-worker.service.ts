@@ -2,12 +2,12 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { isArticleStream } from '../auth/user-events';
+import { isArticleStream } from '../articles/domain/article-stream';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EventStore } from '../event-store/event-store.service';
 import type { GlobalPosition } from '../event-store/event-store.types';
-import { ChangeFolder } from '../projections/change-folder';
+import { ChangeFolder } from '../read-models/change-folder';
 import { retryDelayMs } from './backoff';
 import { NatsPublisher } from './nats.publisher';
 import { deliveredDocument, messageIdOf } from './payload';

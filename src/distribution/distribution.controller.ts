@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CAN, Roles } from '../auth/roles';
-import { User, UUID } from '../auth/users.service';
+import type { User } from '../auth/users.service';
+import { UUID } from '../common/uuid';
 import { correlationId, CurrentUser } from '../common/http';
 import { problem } from '../common/problem.filter';
 import { Clock } from '../common/clock';

@@ -1,5 +1,5 @@
 import type { Article } from '../articles/domain/article';
-import { publishedView } from '../articles/domain/article.views';
+import { publishedView } from '../read-models/published-article/published-article';
 import type { StoredEvent } from '../event-store/event-store.types';
 import { Ninjs, toNinjs } from '../publishing/ninjs';
 

@@ -7,8 +7,9 @@ import { problem } from '../common/problem.filter';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EventStore } from '../event-store/event-store.service';
 import { START } from '../event-store/event-store.types';
-import { ProjectionRunner } from '../projections/projection-runner.service';
-import { UUID, type UserActor } from '../auth/users.service';
+import { UserEventProjections } from '../auth/user-event-projections';
+import type { UserActor } from '../auth/users.service';
+import { UUID } from '../common/uuid';
 import { DeliveryWorker } from './delivery-worker.service';
 import { Destination, OnFailure, SubscriberEvent, subscriberStreamId } from './subscriber-events';
 import { newWebhookSecret } from './webhook.destination';
@@ -61,7 +62,7 @@ export class SubscribersService {
   constructor(
     private readonly store: EventStore,
     private readonly clock: Clock,
-    private readonly projections: ProjectionRunner,
+    private readonly projections: UserEventProjections,
     private readonly worker: DeliveryWorker,
     private readonly config: ConfigService,
   ) {}
@@ -76,7 +77,7 @@ export class SubscribersService {
       { actorId: by.id, username: by.username, roles: by.roles, correlationId: by.correlationId ?? randomUUID(), causationId: randomUUID() },
       this.clock.now(),
     );
-    await this.projections.projectOtherInline(m, stored);
+    await this.projections.projectInline(m, stored);
   }
 
   async create(input: NewSubscriber, by: UserActor): Promise<{ id: string; secret: string | null }> {
@@ -91,7 +92,7 @@ export class SubscribersService {
     const onFailure = input.onFailure ?? 'continue';
     const maxAttempts = input.maxAttempts ?? this.config.get<AppConfig>(APP_CONFIG)!.NEWSROOM_DISTRIBUTION_MAX_ATTEMPTS;
     await this.store.transaction(async (m) => {
-      const start = from === 'beginning' ? START : await this.store.endOfLog(m);
+      const start = from === 'beginning' ? START : await this.store.visibleHead(m);
       const now = this.clock.now();
       const d = input.destination;
       await m.query(

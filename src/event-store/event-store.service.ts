@@ -6,7 +6,10 @@ import {
   AppendWrites,
   EventMetadata,
   GlobalPosition,
+  LedgerEntry,
   NewEvent,
+  SnapshotQuery,
+  START,
   StoredEvent,
   StreamHead,
   WrongExpectedVersion,
@@ -25,8 +28,10 @@ const UNIQUE_VIOLATION = '23505';
 const GROUP_IN_FLIGHT = 1;
 
 /**
- * The one visibility rule of the log: only events of transactions older than every transaction still running, so a
- * position taken by a transaction that commits late is never passed over (see `readAll`).
+ * The one visibility rule, "events a reader may see now": only from transactions older than every transaction still
+ * running. The reader's own transaction does not count (the snapshot's xmin would): a reader holding a transaction id
+ * (it locked a row) would not see what younger transactions committed meanwhile, though the read models it feeds may
+ * already hold it.
  */
 const VISIBLE = `transaction_id < COALESCE((SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x), pg_snapshot_xmax(pg_current_snapshot()))`;
 
@@ -62,7 +67,7 @@ export function storedFromRow(row: EventRow): StoredEvent {
 }
 
 /**
- * The only code that knows the events table. Appends are optimistic: the stream ledger row is moved from the
+ * The only code that knows the log's tables (events, streams; projection_checkpoints in CheckpointStore). Appends are optimistic: the stream ledger row is moved from the
  * expected version with a conditional UPDATE, and UNIQUE (stream_id, version) backs it, so of two writers at
  * the same version exactly one commits.
  */
@@ -112,20 +117,14 @@ export class EventStore {
   }
 
   /**
-   * The head, and in the same round trip the `state` column of a read model's row `id` if that row is at the head's
-   * version: then it is the fold of the stream and serves as a snapshot. `source.table` is an internal constant.
+   * The head, and in the same round trip a snapshot of the stream's state from a read model (`snapshot`, which the
+   * read model gives: this store names no read-model table): null unless the read model's row is at the head's version.
    */
-  async headWithSnapshot<S>(
-    manager: EntityManager,
-    streamId: string,
-    source: { table: string; id: string },
-  ): Promise<{ head: StreamHead; snapshot: S | null }> {
+  async headWithSnapshot<S>(manager: EntityManager, streamId: string, snapshot: SnapshotQuery): Promise<{ head: StreamHead; snapshot: S | null }> {
     const [row] = await preparedQuery<{ version: number; head_hash: string; state: S | null }>(
       manager,
-      `SELECT s.version, s.head_hash, r.state FROM streams s
-         LEFT JOIN ${source.table} r ON r.id = $2 AND r.version = s.version
-        WHERE s.stream_id = $1`,
-      [streamId, source.id],
+      `SELECT s.version, s.head_hash, ${snapshot.select('s.version', '$2')} AS state FROM streams s WHERE s.stream_id = $1`,
+      [streamId, snapshot.id],
     );
     if (!row) return { head: { streamId, version: 0, hash: genesisHash(streamId) }, snapshot: null };
     return { head: { streamId, version: row.version, hash: row.head_hash }, snapshot: row.state ?? null };
@@ -289,16 +288,13 @@ export class EventStore {
   }
 
   /**
-   * Events after `after`, in (transaction id, position) order, and only from transactions older than every
-   * transaction still running: a position taken by a transaction that commits late is never skipped. The reader's own
-   * transaction does not count (the snapshot's xmin would): a reader holding a transaction id (it locked a row) would
-   * not see what younger transactions committed meanwhile, though the read models it feeds may already hold it.
+   * Events after `after` that a reader may see now (VISIBLE), in (transaction id, position) order: a position taken by
+   * a transaction that commits late is never skipped.
    */
   async readAll(manager: EntityManager, after: GlobalPosition, limit: number): Promise<StoredEvent[]> {
     const rows: EventRow[] = await manager.query(
       `SELECT ${COLUMNS} FROM events
-        WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-          AND ${VISIBLE}
+        WHERE (transaction_id, position) > ($1::xid8, $2::bigint) AND ${VISIBLE}
         ORDER BY transaction_id, position
         LIMIT $3`,
       [after.transactionId, after.position, limit],
@@ -306,15 +302,10 @@ export class EventStore {
     return rows.map((row) => this.upcast(storedFromRow(row)));
   }
 
-  /**
-   * Where a reader that wants only what comes from now on starts: after the last event `readAll` would give now. By
-   * the same visibility rule, so an event of a transaction still running when this is read is not passed over.
-   */
-  async endOfLog(manager: EntityManager): Promise<GlobalPosition> {
-    const [row] = await manager.query(
-      `SELECT transaction_id, position FROM events WHERE ${VISIBLE} ORDER BY transaction_id DESC, position DESC LIMIT 1`,
-    );
-    return row ? { transactionId: String(row.transaction_id), position: Number(row.position) } : { transactionId: '0', position: 0 };
+  /** The last event a reader may see now (VISIBLE): a live feed that starts here misses nothing committed later. */
+  async visibleHead(manager: EntityManager): Promise<GlobalPosition> {
+    const [row] = await manager.query(`SELECT transaction_id, position FROM events WHERE ${VISIBLE} ORDER BY transaction_id DESC, position DESC LIMIT 1`);
+    return row ? { transactionId: String(row.transaction_id), position: Number(row.position) } : START;
   }
 
   /** The place just before the event at `position`, for a reader to read it again from there; null if there is none. */
@@ -323,13 +314,40 @@ export class EventStore {
     return row ? { transactionId: String(row.transaction_id), position: position - 1 } : null;
   }
 
-  /** Events recorded in the log, by global position (raw, as stored). */
+  /** How many events the log holds. */
+  async count(manager: EntityManager): Promise<number> {
+    const [{ total }] = await manager.query(`SELECT count(*) AS total FROM events`);
+    return Number(total);
+  }
+
+  /** Events as stored (no upcasting: what the hash chain covers): one stream's by version, or the whole log's by position. */
   async readRaw(manager: EntityManager, streamId?: string): Promise<StoredEvent[]> {
     const rows: EventRow[] = await manager.query(
-      `SELECT ${COLUMNS} FROM events ${streamId ? 'WHERE stream_id = $1' : ''} ORDER BY position`,
+      `SELECT ${COLUMNS} FROM events ${streamId ? 'WHERE stream_id = $1 ORDER BY version' : 'ORDER BY position'}`,
       streamId ? [streamId] : [],
     );
     return rows.map(storedFromRow);
+  }
+
+  /**
+   * Every stream the ledger or the log knows, in id order, with the ledger's head (null when the ledger lacks the
+   * stream) and whether the log has any of its events: what verification compares.
+   */
+  async ledger(manager: EntityManager): Promise<LedgerEntry[]> {
+    const rows: { stream_id: string; version: number | null; head_hash: string | null; in_log: boolean }[] = await manager.query(
+      `SELECT COALESCE(s.stream_id, e.stream_id) AS stream_id, s.version, s.head_hash, e.stream_id IS NOT NULL AS in_log
+         FROM streams s FULL OUTER JOIN (SELECT DISTINCT stream_id FROM events) e ON e.stream_id = s.stream_id
+        ORDER BY 1`,
+    );
+    return rows.map((r) => ({ streamId: r.stream_id, version: r.version, headHash: r.head_hash, inLog: r.in_log }));
+  }
+
+  /** What the log holds at these positions now (stream, version, hash), for checking seals against it. */
+  async atPositions(manager: EntityManager, positions: number[]): Promise<Map<number, { streamId: string; version: number; hash: string }>> {
+    const rows: { position: string; stream_id: string; version: number; hash: string }[] = positions.length
+      ? await manager.query(`SELECT position, stream_id, version, hash FROM events WHERE position = ANY($1::bigint[])`, [positions.map(String)])
+      : [];
+    return new Map(rows.map((r) => [Number(r.position), { streamId: r.stream_id, version: r.version, hash: r.hash }]));
   }
 
   private upcast(event: StoredEvent): StoredEvent {

@@ -35,6 +35,25 @@ export interface StreamHead {
   hash: string;
 }
 
+/**
+ * A read model's row that serves as a stream's snapshot, read in the same round trip as the head
+ * (EventStore.headWithSnapshot): `select` gives a scalar subquery for the state, given the SQL of the head's version
+ * and of the parameter that holds `id`; it yields null unless the row is at that version.
+ */
+export interface SnapshotQuery {
+  readonly id: string;
+  readonly select: (version: string, id: string) => string;
+}
+
+/** A stream as the ledger records it, next to whether the log holds events of it (verification). */
+export interface LedgerEntry {
+  streamId: string;
+  /** Null when the ledger has no row for a stream the log has events of. */
+  version: number | null;
+  headHash: string | null;
+  inLog: boolean;
+}
+
 /** A place in the global log: events are read in (transactionId, position) order. */
 export interface GlobalPosition {
   transactionId: string;

@@ -4,6 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 
 /** The same Idempotency-Key sent with a different request. */
 export class IdempotencyKeyReused extends Error {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+
   constructor(readonly key: string) {
     super(`Idempotency-Key ${key} was already used for a different request`);
   }

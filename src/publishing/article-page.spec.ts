@@ -1,5 +1,5 @@
 import seed from '../../test/fixtures/seed-article.json';
-import type { PublishedArticle } from '../articles/domain/article.views';
+import type { PublishedArticle } from '../read-models/published-article/published-article';
 import { printByline, printPhotoCredit, renderArticlePage, renderWithdrawnPage } from './article-page';
 import { renderAtomFeed } from './atom';
 import { jsonForScript } from './html';

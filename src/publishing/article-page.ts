@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CorrectionKind } from '../articles/domain/article';
-import type { PublishedArticle } from '../articles/domain/article.views';
+import type { PublishedArticle } from '../read-models/published-article/published-article';
 import { chineseScript, printByline, printPhotoCredit } from './credits';
 import { escapeHtml, escapeHtmlLines, jsonForScript, renderBlocks, safeHttpUrl } from './html';
 

@@ -1,4 +1,4 @@
-import type { PublishedArticle } from '../articles/domain/article.views';
+import type { PublishedArticle } from '../read-models/published-article/published-article';
 import { printByline, printPhotoCredit } from './credits';
 import { blocksAsText, renderBlocks, safeHttpUrl } from './html';
 

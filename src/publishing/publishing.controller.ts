@@ -1,38 +1,23 @@
-import { Controller, Get, NotFoundException, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ArticleQueries } from '../articles/article-queries.service';
-import { gone } from '../articles/http/published.controller';
 import { Public } from '../auth/roles';
 import { Clock } from '../common/clock';
-import { etag, noneMatch } from '../common/http';
-import { isEmbargoed, type publishedView } from '../articles/domain/article.views';
-import { problem } from '../common/problem.filter';
+import { baseUrlOf, etag, noneMatch } from '../common/http';
+import { ArticleViewQueries } from '../read-models/article-view/article-view.queries';
+import { isEmbargoed, type PublishedArticle } from '../read-models/published-article/published-article';
+import { PublishedArticleQueries } from '../read-models/published-article/published-article.queries';
+import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from '../read-models/published-article/published-cache';
+import { gone, neverPublished } from '../read-models/published-article/published.controller';
 import { PAGE_CONTENT_SECURITY_POLICY, renderArticlePage, renderNotFoundPage, renderWithdrawnPage } from './article-page';
 import { renderAtomFeed } from './atom';
-import { FeedQueries } from './feed.queries';
 import { toNinjs } from './ninjs';
-import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from './published-cache';
 
 export const FEED_SIZE = 50;
 
-const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
-
-/**
- * The service's own origin as the client addressed it, for the absolute links in ninjs, the page and the feed.
- * The Host header is the client's to choose: anything that is not a plain host[:port] falls back to localhost.
- */
-export function baseUrlOf(request: FastifyRequest): string {
-  const host = String(request.host ?? '');
-  const safe = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(host) ? host.toLowerCase() : 'localhost';
-  return `${request.protocol === 'https' ? 'https' : 'http'}://${safe}`;
-}
-
-type PublishedDocument = NonNullable<ReturnType<typeof publishedView>>;
-
 /** GET /news/{id} for a published article: the page, with the headers of every page answer. */
-export function renderedPage(document: PublishedDocument, baseUrl: string): RenderedArticle {
+export function renderedPage(document: PublishedArticle, baseUrl: string): RenderedArticle {
   return {
     etag: etag(document.version),
     headers: [
@@ -48,7 +33,7 @@ export function renderedPage(document: PublishedDocument, baseUrl: string): Rend
 }
 
 /** GET /published/{id}/ninjs for a published article. */
-export function renderedNinjs(document: PublishedDocument, baseUrl: string): RenderedArticle {
+export function renderedNinjs(document: PublishedArticle, baseUrl: string): RenderedArticle {
   return renderedJson(document.version, toNinjs(document, baseUrl));
 }
 
@@ -57,14 +42,14 @@ export function renderedNinjs(document: PublishedDocument, baseUrl: string): Ren
 @Controller()
 export class PublishingController {
   constructor(
-    private readonly queries: ArticleQueries,
-    private readonly feeds: FeedQueries,
+    private readonly queries: PublishedArticleQueries,
+    private readonly articles: ArticleViewQueries,
     private readonly clock: Clock,
     private readonly cache: PublishedCache,
   ) {}
 
   private async withdrawal(id: string) {
-    const article = await this.queries.current(id);
+    const article = await this.articles.current(id);
     return article?.withdrawal ? { reason: article.withdrawal.reason, at: article.withdrawal.at } : null;
   }
 
@@ -112,7 +97,7 @@ export class PublishingController {
   @ApiProduces('application/atom+xml')
   @ApiOperation({ summary: `Atom feed of the latest ${FEED_SIZE} published articles` })
   async feed(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const docs = await this.feeds.latestPublished(FEED_SIZE, this.clock.now());
+    const docs = await this.queries.latestPublished(FEED_SIZE, this.clock.now());
     const xml = renderAtomFeed(docs, { baseUrl: baseUrlOf(request), now: this.clock.now() });
     const tag = `"${createHash('sha256').update(xml).digest('base64url').slice(0, 27)}"`;
     reply.header('ETag', tag).header('Cache-Control', 'public, max-age=60');

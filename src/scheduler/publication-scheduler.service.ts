@@ -1,12 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { ExecuteArticleCommand } from '../articles/commands/article-command';
 import { DomainError } from '../articles/domain/article.decide';
 import { Clock } from '../common/clock';
 import { ConfigService } from '@nestjs/config';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { ArticleViewQueries } from '../read-models/article-view/article-view.queries';
 
 /** The scheduler acts as itself in the audit trail, never as a person. */
 export const SCHEDULER_ACTOR = { id: '00000000-0000-4000-8000-000000000001', username: 'scheduler', roles: ['system'] };
@@ -25,7 +25,7 @@ export class PublicationScheduler implements OnApplicationBootstrap, OnApplicati
   private running?: Promise<number>;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly articles: ArticleViewQueries,
     private readonly commands: CommandBus,
     private readonly clock: Clock,
     private readonly config: ConfigService,
@@ -55,14 +55,9 @@ export class PublicationScheduler implements OnApplicationBootstrap, OnApplicati
   /** Publishes everything due now; returns how many articles it published. */
   async tick(): Promise<number> {
     const now = this.clock.now();
-    const due: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM article_view
-        WHERE status = 'scheduled' AND (state->'schedule'->>'publishAt')::timestamptz <= $1::timestamptz
-        ORDER BY (state->'schedule'->>'publishAt')::timestamptz LIMIT 100`,
-      [now],
-    );
+    const due = await this.articles.dueForPublication(now, 100);
     let published = 0;
-    for (const { id } of due) {
+    for (const id of due) {
       try {
         await this.commands.execute(
           new ExecuteArticleCommand(id, { type: 'PublishScheduledArticle', data: {} }, {

@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { Actor, Article, ArticleEvent, evolve, RecordedArticleEvent } from '../../src/articles/domain/article';
 import { ArticleCommand, decide, DomainError } from '../../src/articles/domain/article.decide';
-import { toRecorded } from '../../src/articles/domain/article.views';
+import { toRecorded } from '../../src/articles/domain/article-stream';
 import type { StoredEvent } from '../../src/event-store/event-store.types';
 import { bearer, startApp, TestApp } from '../support/test-app';
 import { invariantViolations } from './support/checks';

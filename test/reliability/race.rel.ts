@@ -11,7 +11,7 @@
  * scratch table shaped like `events`; the very same checks must find duplicates / lost updates there.
  */
 import { fold } from '../../src/articles/domain/article';
-import { toRecorded } from '../../src/articles/domain/article.views';
+import { toRecorded } from '../../src/articles/domain/article-stream';
 import { EventRow, storedFromRow } from '../../src/event-store/event-store.service';
 import { Ack, ackViolations, EventRef, streamViolations } from './support/checks';
 import {

@@ -38,6 +38,8 @@ export class ExecuteArticleCommand extends Command<CommandResult> {
 
 /** If-Match named a version the article is no longer (or never was) at. */
 export class PreconditionFailed extends Error {
+  readonly code = 'VERSION_MISMATCH';
+
   constructor(
     readonly expected: number,
     readonly actual?: number,
@@ -47,5 +49,9 @@ export class PreconditionFailed extends Error {
         ? `If-Match names version ${expected}, but another change was committed first`
         : `If-Match names version ${expected}, but the article is at version ${actual}`,
     );
+  }
+
+  get details() {
+    return { expected: this.expected, actual: this.actual };
   }
 }

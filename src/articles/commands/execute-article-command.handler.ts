@@ -2,12 +2,11 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import type { EntityManager } from 'typeorm';
 import { Article, fold } from '../domain/article';
 import { decide } from '../domain/article.decide';
-import { articleStreamId, toRecorded } from '../domain/article.views';
+import { articleStreamId, toRecorded } from '../domain/article-stream';
 import { EventStore } from '../../event-store/event-store.service';
 import { StreamHead, WrongExpectedVersion } from '../../event-store/event-store.types';
-import { ArticleViewProjection } from '../../projections/article-view.projection';
 import { IdempotencyStore } from '../../event-store/idempotency.store';
-import { ProjectionRunner } from '../../projections/projection-runner.service';
+import { ArticleReadModels } from './article-read-models';
 import { CommandResult, ExecuteArticleCommand, PreconditionFailed } from './article-command';
 import { CachedHead, HeadCache } from './head-cache';
 
@@ -35,13 +34,21 @@ const MAX_ATTEMPTS = 5;
 export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArticleCommand> {
   constructor(
     private readonly store: EventStore,
-    private readonly projections: ProjectionRunner,
+    private readonly readModels: ArticleReadModels,
     private readonly idempotency: IdempotencyStore,
-    private readonly articles: ArticleViewProjection,
     private readonly heads: HeadCache,
   ) {}
 
-  async execute({ articleId, command, envelope }: ExecuteArticleCommand): Promise<CommandResult> {
+  async execute(command: ExecuteArticleCommand): Promise<CommandResult> {
+    try {
+      return await this.run(command);
+    } finally {
+      // Read-your-write on this instance without waiting for the notification (even after an error: it may have committed).
+      this.readModels.changed(command.articleId);
+    }
+  }
+
+  private async run({ articleId, command, envelope }: ExecuteArticleCommand): Promise<CommandResult> {
     const streamId = articleStreamId(articleId);
     // After a conflict on a remembered head, this command reads the database for the rest of its attempts.
     let useCache = true;
@@ -65,7 +72,7 @@ export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArti
           }
           const decided = decide(command, state, { now: envelope.now, actor: envelope.actor });
           const { id: actorId, username, roles } = envelope.actor;
-          const { writes, result: projected } = this.projections.inlineWrites(state);
+          const { writes, result: projected } = this.readModels.inlineWrites(state);
           const stored = await this.store.append(manager, head.streamId, head, decided, {
             actorId,
             username,
@@ -124,7 +131,7 @@ export class ExecuteArticleCommandHandler implements ICommandHandler<ExecuteArti
    */
   private async load(manager: EntityManager, articleId: string): Promise<{ state: Article | null; head: StreamHead }> {
     const streamId = articleStreamId(articleId);
-    const { head, snapshot } = await this.store.headWithSnapshot<Article>(manager, streamId, { table: this.articles.table, id: articleId });
+    const { head, snapshot } = await this.store.headWithSnapshot<Article>(manager, streamId, this.readModels.snapshot(articleId));
     if (head.version === 0 || snapshot) return { state: snapshot, head };
     const { events, head: read } = await this.store.readStream(manager, streamId);
     return { state: fold(events.map(toRecorded)), head: read };

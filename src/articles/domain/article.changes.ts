@@ -1,4 +1,4 @@
-import { canonicalJson } from '../../event-store/hash-chain';
+import { canonicalJson } from '../../common/canonical-json';
 import { Article, ArticleContent, RecordedArticleEvent } from './article';
 
 /**

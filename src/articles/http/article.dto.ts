@@ -19,17 +19,14 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import type { ArticleStatus, CorrectionKind } from '../domain/article';
+import type { CorrectionKind } from '../domain/article';
 import { IsTime } from '../../common/validation';
 
 const BLOCK_TYPES = ['paragraph', 'heading', 'quote'] as const;
 const CORRECTION_KINDS: CorrectionKind[] = ['correction', 'clarification', 'update', 'editors-note'];
-const STATUSES: ArticleStatus[] = ['draft', 'approved', 'scheduled', 'published', 'withdrawn'];
 // BCP 47 language tag (shape only): zh-Hant, vi, th, en-GB, sr-Latn-RS...
 const BCP47 = /^[A-Za-z]{2,3}(-[A-Za-z]{3}){0,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$/;
 const TEXT = 20_000;
-/** Stream versions are PostgreSQL integers. */
-const MAX_VERSION = 2_147_483_647;
 const SHORT = 1_000;
 const present = (field: string) => (o: Record<string, unknown>) => o[field] !== undefined;
 
@@ -246,60 +243,4 @@ export class WithdrawDto {
   @IsString()
   @MaxLength(TEXT)
   reason: string;
-}
-
-export class ListArticlesQuery {
-  @ApiPropertyOptional({ enum: STATUSES })
-  @IsOptional()
-  @IsIn(STATUSES)
-  status?: ArticleStatus;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-}
-
-/** GET /published/{id}: what readers saw at a time. */
-export class PublishedAtQuery {
-  @ApiPropertyOptional({ description: 'RFC 3339 time' })
-  @IsOptional()
-  @IsTime()
-  asOf?: string;
-}
-
-/** GET /articles/{id}: the working state at a time or at a version. */
-export class ArticleAtQuery extends PublishedAtQuery {
-  @ApiPropertyOptional({ minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_VERSION)
-  version?: number;
-}
-
-export class DiffQuery {
-  @ApiProperty({ minimum: 0 })
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_VERSION)
-  from: number;
-
-  @ApiProperty({ minimum: 1 })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_VERSION)
-  to: number;
 }

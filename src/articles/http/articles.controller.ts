@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, NotFoundException, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -6,43 +6,33 @@ import { randomUUID } from 'node:crypto';
 import { CAN, Roles } from '../../auth/roles';
 import type { User } from '../../auth/users.service';
 import { Clock } from '../../common/clock';
-import { correlationId, CurrentUser, etag, idempotency, ifMatch } from '../../common/http';
+import { CurrentUser } from '../../auth/auth.guard';
+import { correlationId, etag, idempotency, ifMatch } from '../../common/http';
 import { problem } from '../../common/problem.filter';
-import { ArticleQueries, BadCursor, UUID } from '../article-queries.service';
+import { UUID } from '../../common/uuid';
 import { CommandResult, ExecuteArticleCommand } from '../commands/article-command';
 import type { ArticleCommand } from '../domain/article.decide';
-import { PublishedCache } from '../../publishing/published-cache';
-import { workingView } from '../domain/article.views';
 import {
   AddBylineDto,
   ApproveDto,
-  ArticleAtQuery,
   AttachPhotoDto,
   CorrectDto,
-  DiffQuery,
   DraftArticleDto,
-  ListArticlesQuery,
   PublishDto,
   ReviseArticleDto,
   WithdrawDto,
 } from './article.dto';
 
 const notFound = () => new NotFoundException(problem(404, 'no such article', { code: 'ARTICLE_NOT_FOUND' }, 'ARTICLE_NOT_FOUND'));
-const badCursor = (err: unknown) => {
-  if (err instanceof BadCursor) throw new BadRequestException(problem(400, err.message, { errors: [{ field: 'cursor', message: err.message }] }, 'BAD_CURSOR'));
-  throw err;
-};
 
-/** The write side (commands through the CommandBus) and the working-state reads of articles. */
+/** The write side: every article command through the CommandBus (the reads are read-models/article-view). */
 @ApiTags('articles')
 @ApiBearerAuth()
 @Controller('articles')
 export class ArticlesController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly queries: ArticleQueries,
     private readonly clock: Clock,
-    private readonly published: PublishedCache,
   ) {}
 
   /** Runs a command and writes the answer: status, ETag, idempotent replay header. */
@@ -64,13 +54,7 @@ export class ArticlesController {
       expectedVersion: ifMatch(req, opts.ifMatch),
       idempotency: idempotency(req, opts.body),
     };
-    let result: CommandResult;
-    try {
-      result = await this.commands.execute(new ExecuteArticleCommand(articleId, command, envelope));
-    } finally {
-      // Read-your-write on this instance without waiting for the notification (even after an error: it may have committed).
-      this.published.evict(articleId);
-    }
+    const result = await this.commands.execute(new ExecuteArticleCommand(articleId, command, envelope));
     reply.status(opts.status).header('ETag', etag(result.version));
     if (result.replayed) reply.header('Idempotent-Replayed', 'true');
     return result;
@@ -192,55 +176,5 @@ export class ArticlesController {
   async withdraw(@Param('id') id: string, @Body() dto: WithdrawDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.run(req, reply, user, id, { type: 'WithdrawArticle', data: { reason: dto.reason } }, { ifMatch: true, status: 200, body: dto });
     return { id: r.articleId, version: r.version, status: r.status };
-  }
-
-  @Get()
-  @Roles(...CAN.read)
-  async list(@Query() q: ListArticlesQuery) {
-    return this.queries.list(q.status, q.cursor, q.limit ?? 50).catch(badCursor);
-  }
-
-  @Get(':id')
-  @Roles(...CAN.read)
-  @ApiOperation({ summary: 'The working state, now or as it stood at ?version=N or ?asOf=<time>' })
-  async get(@Param('id') id: string, @Query() q: ArticleAtQuery, @Res({ passthrough: true }) reply: FastifyReply) {
-    if (q.version !== undefined && q.asOf !== undefined) {
-      throw new BadRequestException(problem(400, 'give version or asOf, not both', { errors: [{ field: 'version', message: 'not with asOf' }] }, 'VALIDATION_FAILED'));
-    }
-    const past = q.version !== undefined || q.asOf !== undefined;
-    const article = past ? await this.queries.at(id, { version: q.version, asOf: q.asOf && new Date(q.asOf).toISOString() }) : await this.queries.current(id);
-    if (!article || (q.version !== undefined && article.version < q.version)) {
-      throw new NotFoundException(problem(404, past ? 'the article did not exist then' : 'no such article', { code: 'ARTICLE_NOT_FOUND' }, 'ARTICLE_NOT_FOUND'));
-    }
-    reply.header('ETag', etag(article.version));
-    return workingView(article);
-  }
-
-  @Get(':id/history')
-  @Roles(...CAN.audit)
-  @ApiOperation({ summary: 'The audit trail of one article, oldest first' })
-  async history(@Param('id') id: string) {
-    if (!UUID.test(id) || !(await this.queries.current(id))) throw notFound();
-    return this.queries.history(id);
-  }
-
-  @Get(':id/events')
-  @Roles(...CAN.audit)
-  async events(@Param('id') id: string) {
-    if (!UUID.test(id)) throw notFound();
-    const events = await this.queries.events(id);
-    if (!events.length) throw notFound();
-    return events.map(({ position, version, type, schemaVersion, data, metadata, recordedAt, hash }) => ({ position, version, type, schemaVersion, data, metadata, recordedAt, hash }));
-  }
-
-  @Get(':id/diff')
-  @Roles(...CAN.audit)
-  async diff(@Param('id') id: string, @Query() q: DiffQuery) {
-    const article = await this.queries.current(id);
-    if (!article) throw notFound();
-    if (q.from > article.version || q.to > article.version) {
-      throw new BadRequestException(problem(400, `the article has ${article.version} versions`, { errors: [{ field: q.from > article.version ? 'from' : 'to', message: `at most ${article.version}` }] }, 'VALIDATION_FAILED'));
-    }
-    return this.queries.diff(id, q.from, q.to);
   }
 }

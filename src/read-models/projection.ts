@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { isArticleStream } from '../auth/user-events';
+import { isArticleStream } from '../articles/domain/article-stream';
 import type { Article, RecordedArticleEvent } from '../articles/domain/article';
 import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
 

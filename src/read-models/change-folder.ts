@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Article, evolve } from '../articles/domain/article';
-import { toRecorded } from '../articles/domain/article.views';
+import { toRecorded } from '../articles/domain/article-stream';
 import type { EventStore } from '../event-store/event-store.service';
 import type { StoredEvent } from '../event-store/event-store.types';
 import type { ArticleChange } from './projection';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { publishedView } from '../articles/domain/article.views';
-import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
-import { appliedByVersion, ArticleChange, inlineRow, Projection, ProjectionRow, versionGuard } from './projection';
+import { publishedView } from './published-article';
+import type { AppendContext, StoredEvent } from '../../event-store/event-store.types';
+import { appliedByVersion, ArticleChange, inlineRow, Projection, ProjectionRow, versionGuard } from '../projection';
 
 const PUBLIC_EVENTS = new Set(['ArticlePublished', 'ArticleCorrected', 'ArticleWithdrawn']);
 

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../event-store/event-store.types';
+import type { StoredEvent } from '../../event-store/event-store.types';
 
 /**
  * The audit trail's lines for subscriber management (src/distribution/subscriber-events.ts has the events). Kept with

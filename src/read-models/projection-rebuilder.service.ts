@@ -1,7 +1,8 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { isArticleStream } from '../auth/user-events';
+import { isArticleStream } from '../articles/domain/article-stream';
+import { CheckpointStore } from '../event-store/checkpoint.store';
 import { EventStore } from '../event-store/event-store.service';
 import { GlobalPosition, START, StoredEvent } from '../event-store/event-store.types';
 import { ChangeFolder } from './change-folder';
@@ -44,6 +45,7 @@ export class ProjectionRebuilder {
 
   constructor(
     private readonly store: EventStore,
+    private readonly checkpoints: CheckpointStore,
     private readonly runner: ProjectionRunner,
   ) {}
 
@@ -117,8 +119,8 @@ export class ProjectionRebuilder {
     const copy = copied ? await ShadowCopy.open(this.store.dataSource) : null;
     try {
       await copy?.lockRebuilds();
-      const [{ total }] = await this.store.dataSource.query(`SELECT count(*) AS total FROM events`);
-      for (const job of jobs) job.eventsTotal = Number(total);
+      const total = await this.store.count(this.store.dataSource.manager);
+      for (const job of jobs) job.eventsTotal = total;
       // On PostgreSQL the pass appends with COPY into shadows without a key, and the key comes after; on the
       // embedded database (no COPY FROM STDIN) it upserts into keyed shadows.
       await this.store.transaction(async (m) => {
@@ -172,7 +174,7 @@ export class ProjectionRebuilder {
 
       await this.store.transaction(async (m) => {
         // The live checkpoints first, then the tables: the background catch-up takes them in that order too.
-        await m.query(`SELECT 1 FROM projection_checkpoints WHERE name = ANY($1) ORDER BY name FOR UPDATE`, [ordered.map((p) => p.name)]);
+        await this.checkpoints.lock(m, ordered.map((p) => p.name));
         for (const p of ordered) await m.query(`LOCK TABLE ${p.table} IN EXCLUSIVE MODE`);
         // The live tables cannot change until this transaction ends: taking the lock waited for every writer, and
         // none can start. So on PostgreSQL the rebuild's own connection sums them now, each statement's snapshot
@@ -201,13 +203,7 @@ export class ProjectionRebuilder {
           job.identical = job.liveChecksum === job.rebuiltChecksum;
           if (!job.identical) await this.repair(m, p, shadow(p));
           await m.query(`DROP TABLE ${shadow(p)}`);
-          await m.query(
-            `INSERT INTO projection_checkpoints (name, transaction_id, position, status, error, updated_at)
-             VALUES ($1, $2::xid8, $3, 'running', NULL, now())
-             ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position,
-               status = 'running', error = NULL, updated_at = now()`,
-            [p.name, after.transactionId, after.position],
-          );
+          await this.checkpoints.reset(m, p.name, after);
         }
       });
       for (const job of jobs) {

@@ -1,11 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { PublishedArticle } from '../articles/domain/article.views';
+import { UUID } from '../../common/uuid';
+import type { PublishedArticle } from './published-article';
 
-/** Reads for the public feed, from the published_article read model. */
+/** Reads of what readers see now, from published_article: one article, and the latest for the feed. */
 @Injectable()
-export class FeedQueries {
+export class PublishedArticleQueries {
   constructor(private readonly dataSource: DataSource) {}
+
+  /** What readers see now, from the published read model. */
+  async published(id: string): Promise<{ status: string; document: PublishedArticle } | null> {
+    if (!UUID.test(id)) return null;
+    const [row] = await this.dataSource.query(`SELECT status, document FROM published_article WHERE id = $1`, [id]);
+    return row ?? null;
+  }
 
   /** The latest live (not withdrawn, not under embargo at `now`) articles, most recently published or corrected first. */
   async latestPublished(limit = 50, now: string): Promise<PublishedArticle[]> {

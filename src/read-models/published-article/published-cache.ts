@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { etag, noneMatch } from '../common/http';
+import { etag, noneMatch } from '../../common/http';
 
 /** The three renderings of a published article that readers ask for most. */
 export type PublishedRendering = 'document' | 'page' | 'ninjs';

@@ -3,8 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import type { PGlitePool } from '../database/pglite-pool';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import type { PGlitePool } from '../../database/pglite-pool';
 import { PublishedCache } from './published-cache';
 
 /** The channel the published_article trigger notifies (migrations/1764350000000-PublishedArticleChanged.ts). */
@@ -110,8 +110,12 @@ export class PublishedCacheListener implements OnApplicationBootstrap, OnModuleD
   }
 }
 
-/** The cache, sized by the settings, and its listener (HTTP service only: the CLI serves no reads). */
-export function publishedCacheProviders(config: AppConfig): Provider[] {
-  const cache = new PublishedCache(config.NEWSROOM_PUBLISHED_CACHE_ENTRIES, config.NEWSROOM_PUBLISHED_CACHE_MB * 2 ** 20);
-  return [{ provide: PublishedCache, useValue: cache }, PublishedCacheListener];
-}
+/** The cache, sized by the settings. */
+export const publishedCacheProvider: Provider = {
+  provide: PublishedCache,
+  useFactory: (config: ConfigService) => {
+    const { NEWSROOM_PUBLISHED_CACHE_ENTRIES: entries, NEWSROOM_PUBLISHED_CACHE_MB: mb } = config.get<AppConfig>(APP_CONFIG)!;
+    return new PublishedCache(entries, mb * 2 ** 20);
+  },
+  inject: [ConfigService],
+};

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { diffArticles, summarise } from '../articles/domain/article.changes';
-import { describeUserEvent } from '../auth/user-events';
+import { diffArticles, summarise } from '../../articles/domain/article.changes';
+import { describeUserEvent } from '../../auth/user-events';
 import { describeSubscriberEvent } from './subscriber-event-summary';
-import type { AppendContext, StoredEvent } from '../event-store/event-store.types';
-import { ArticleChange, insertSql, Projection, ProjectionRow, recordset } from './projection';
+import type { AppendContext, StoredEvent } from '../../event-store/event-store.types';
+import { ArticleChange, insertSql, Projection, ProjectionRow, recordset } from '../projection';
 
 const COLUMNS =
   'position bigint, article_id uuid, stream_id text, version int, type text, at timestamptz, actor_id uuid, actor jsonb, summary text, changes jsonb, hash text';

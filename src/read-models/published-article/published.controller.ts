@@ -3,13 +3,14 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/roles';
 import { problem } from '../../common/problem.filter';
-import { ArticleQueries } from '../article-queries.service';
-import { isEmbargoed, publishedView } from '../domain/article.views';
+import { ArticleViewQueries } from '../article-view/article-view.queries';
+import { isEmbargoed, PublishedArticle, publishedView } from './published-article';
 import { Clock } from '../../common/clock';
-import { PublishedAtQuery } from './article.dto';
-import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from '../../publishing/published-cache';
+import { PublishedArticleQueries } from './published-article.queries';
+import { AsOfQuery } from '../../common/validation';
+import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from './published-cache';
 
-const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
+export const neverPublished = () => new NotFoundException(problem(404, 'no such published article', { code: 'NOT_PUBLISHED' }, 'NOT_PUBLISHED'));
 
 /** 410 with the public withdrawal notice (reason and time; not who withdrew it). */
 export function gone(withdrawal: { reason: string; at: string } | null | undefined): HttpException {
@@ -20,7 +21,7 @@ export function gone(withdrawal: { reason: string; at: string } | null | undefin
 }
 
 /** GET /published/{id} for a published article. Unchanged until the next public event: a client with it gets 304. */
-export function renderedDocument(document: NonNullable<ReturnType<typeof publishedView>>): RenderedArticle {
+export function renderedDocument(document: PublishedArticle): RenderedArticle {
   return renderedJson(document.version, document);
 }
 
@@ -32,7 +33,8 @@ export const ANY_ORIGIN = '';
 @Controller('published')
 export class PublishedController {
   constructor(
-    private readonly queries: ArticleQueries,
+    private readonly queries: PublishedArticleQueries,
+    private readonly articles: ArticleViewQueries,
     private readonly cache: PublishedCache,
     private readonly clock: Clock,
   ) {}
@@ -40,10 +42,10 @@ export class PublishedController {
   @Get(':id')
   @Public()
   @ApiOperation({ summary: 'The published article; ?asOf=<time> for what readers saw then' })
-  async get(@Param('id') id: string, @Query() q: PublishedAtQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+  async get(@Param('id') id: string, @Query() q: AsOfQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (q.asOf) {
       const asOf = new Date(q.asOf).toISOString();
-      const article = await this.queries.at(id, { asOf });
+      const article = await this.articles.at(id, { asOf });
       // Under embargo at that time, readers could not see it: as if not yet published.
       if (!article?.publication || (article.publication.embargoUntil && Date.parse(article.publication.embargoUntil) > Date.parse(asOf))) throw neverPublished();
       if (article.status === 'withdrawn') throw gone(article.withdrawal);
@@ -53,7 +55,7 @@ export class PublishedController {
     const row = await this.queries.published(id);
     if (!row?.document || isEmbargoed(row.document, this.clock.now())) throw neverPublished();
     if (row.status === 'withdrawn') {
-      const article = await this.queries.current(id);
+      const article = await this.articles.current(id);
       throw gone(article?.withdrawal);
     }
     const rendered = renderedDocument(row.document);

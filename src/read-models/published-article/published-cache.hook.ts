@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { ANY_ORIGIN } from '../articles/http/published.controller';
-import type { AccessLog } from '../common/access-log';
-import { baseUrlOf } from './publishing.controller';
+import type { AccessLog } from '../../common/access-log';
+import { baseUrlOf } from '../../common/http';
+import { ANY_ORIGIN } from './published.controller';
 import { PublishedCache, PublishedRendering, sendRendered } from './published-cache';
 
 /** The routes the cache answers, as Fastify names them, and the origin each rendering depends on. */

@@ -1,22 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Article, evolve } from '../articles/domain/article';
-import { toRecorded } from '../articles/domain/article.views';
-import { isArticleStream } from '../auth/user-events';
+import { toRecorded } from '../articles/domain/article-stream';
+import { isArticleStream } from '../articles/domain/article-stream';
 import { isDatabaseUnavailable } from '../common/database-errors';
+import { CheckpointStatus, CheckpointStore } from '../event-store/checkpoint.store';
 import { EventStore } from '../event-store/event-store.service';
-import { AppendWrites, GlobalPosition, StoredEvent } from '../event-store/event-store.types';
+import { AppendWrites, StoredEvent } from '../event-store/event-store.types';
 import { ChangeFolder } from './change-folder';
 import { ArticleChange, Projection, PROJECTIONS, RowBatch, writeRows } from './projection';
 
-export interface ProjectionStatus {
-  name: string;
-  position: number;
-  transactionId: string;
-  lagEvents: number;
-  status: string;
-  error: string | null;
-}
+export type ProjectionStatus = CheckpointStatus;
 
 /**
  * Feeds the read models. Inline: in the append's own statement, so a 2xx means the next read shows it.
@@ -31,6 +25,7 @@ export class ProjectionRunner {
 
   constructor(
     private readonly store: EventStore,
+    private readonly checkpoints: CheckpointStore,
     @Inject(PROJECTIONS) readonly projections: Projection[],
   ) {
     this.folder = new ChangeFolder(store);
@@ -71,12 +66,7 @@ export class ProjectionRunner {
   }
 
   async ensureCheckpoints(): Promise<void> {
-    for (const p of this.projections) {
-      await this.store.dataSource.query(
-        `INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`,
-        [p.name],
-      );
-    }
+    await this.checkpoints.ensure(this.projections.map((p) => p.name));
   }
 
   /**
@@ -93,9 +83,7 @@ export class ProjectionRunner {
         throw err;
       }
       this.logger.error({ projection: projection.name, err: message }, 'projection stopped at a failing event');
-      await this.store.dataSource
-        .query(`UPDATE projection_checkpoints SET status = 'failed', error = $2, updated_at = now() WHERE name = $1`, [checkpointName, message])
-        .catch(() => undefined);
+      await this.checkpoints.fail(checkpointName, message).catch(() => undefined);
       throw err;
     }
   }
@@ -111,21 +99,13 @@ export class ProjectionRunner {
   }
 
   private async batch(manager: EntityManager, projection: Projection, batchSize: number, table: string, checkpointName: string): Promise<number | null> {
-    const [checkpoint] = await manager.query(
-      `SELECT transaction_id, position FROM projection_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED`,
-      [checkpointName],
-    );
-    if (!checkpoint) return null;
-    const after: GlobalPosition = { transactionId: String(checkpoint.transaction_id), position: Number(checkpoint.position) };
+    const after = await this.checkpoints.claim(manager, checkpointName);
+    if (!after) return null;
     const events = await this.store.readAll(manager, after, batchSize);
     if (!events.length) return 0;
     await this.applyAll(manager, projection, events, table);
     const last = events[events.length - 1];
-    await manager.query(
-      `UPDATE projection_checkpoints SET transaction_id = $2::xid8, position = $3, status = 'running', error = NULL, updated_at = now()
-        WHERE name = $1`,
-      [checkpointName, last.transactionId, last.position],
-    );
+    await this.checkpoints.advance(manager, checkpointName, last);
     return events.length;
   }
 
@@ -155,23 +135,8 @@ export class ProjectionRunner {
     await batch.write(manager, table);
   }
 
+  /** Each projection's checkpoint: position, events behind the log, status. */
   async status(): Promise<ProjectionStatus[]> {
-    const rows: { name: string; transaction_id: string; position: string; status: string; error: string | null; lag: string }[] =
-      await this.store.dataSource.query(
-        `SELECT c.name, c.transaction_id, c.position, c.status, c.error,
-                (SELECT count(*) FROM events e WHERE (e.transaction_id, e.position) > (c.transaction_id, c.position)) AS lag
-           FROM projection_checkpoints c ORDER BY c.name`,
-      );
-    return rows
-      .filter((r) => this.get(r.name))
-      .map((r) => ({
-        name: r.name,
-        position: Number(r.position),
-        transactionId: String(r.transaction_id),
-        lagEvents: Number(r.lag),
-        status: r.status,
-        error: r.error,
-      }));
+    return (await this.checkpoints.status()).filter((c) => this.get(c.name));
   }
 }
-
