@@ -1,7 +1,7 @@
-import { Actor, CopyrightNotice } from './article';
-import { publishedView, isEmbargoed } from './article.views';
-import { ArticleCommand, CommandContext } from './article.decide';
-import { GivenEvent, given } from './decider.spec-helper';
+import { Actor, CopyrightNotice } from '../../articles/domain/article';
+import { publishedView, isEmbargoed } from './published-article';
+import { ArticleCommand, CommandContext } from '../../articles/domain/article.decide';
+import { GivenEvent, given } from '../../articles/domain/decider.spec-helper';
 
 /** Embargo (issue #18): partners get the story at publication, readers from `embargoUntil` on. */
 const reporter: Actor = { id: 'user-r', username: 'r', roles: ['reporter'] };
