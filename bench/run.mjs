@@ -409,6 +409,12 @@ async function startupBench() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+/** Distribution (issue #18): bench/experiments/distribution.mjs, which also runs on its own. */
+async function distributionBench() {
+  return runNode('experiments/distribution.mjs', []);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 async function main() {
   if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run npm run build first (npm run bench does)');
   const waitIdle = Number(process.env.BENCH_WAIT_IDLE ?? 0);
@@ -427,13 +433,15 @@ async function main() {
   const sampler = setInterval(() => loads.push(loadavg()[0]), 5000);
   sampler.unref();
   log(`machine: ${results.machine.cores} cores, ${results.machine.memoryGiB} GiB, PostgreSQL ${results.machine.postgres.server_version}, Node ${results.machine.node}${config.quick ? ' (quick mode)' : ''}`);
-  const only = (process.env.BENCH_ONLY || 'append,http,replay,startup,search').split(',');
+  const only = (process.env.BENCH_ONLY || 'append,http,replay,startup,search,distribution').split(',');
   if (only.includes('append')) results.append = await appendBench();
   if (only.includes('http')) results.http = await httpBench();
   if (only.includes('replay')) results.replay = await replayBench();
   if (only.includes('startup')) results.startup = await startupBench();
   // 7. Search: GET /articles?q= over BENCH_SEARCH_ARTICLES (20,000) articles, against an ILIKE scan (experiments/search.mjs).
   if (only.includes('search')) results.search = await searchBench();
+  // 8. Distribution: publication-to-receipt latency and backlog drain (experiments/distribution.mjs).
+  if (only.includes('distribution')) results.distribution = await distributionBench();
   clearInterval(sampler);
   loads.push(loadavg()[0]);
   results.loadAverage = { atStart: round(loads[0], 2), max: round(Math.max(...loads), 2), mean: round(loads.reduce((a, b) => a + b, 0) / loads.length, 2) };
@@ -444,7 +452,7 @@ async function main() {
   const whatIf = process.env.BENCH_SERVICE_NODE_ARGS;
   if (whatIf) results.whatIf = whatIf;
   const onlyEnv = process.env.BENCH_ONLY ?? '';
-  const partial = onlyEnv && onlyEnv !== 'append,http,replay,startup,search';
+  const partial = onlyEnv && onlyEnv !== 'append,http,replay,startup,search,distribution';
   const file = join(BENCH_DIR, 'results', `${stamp}${config.quick ? '-quick' : ''}${whatIf ? '-whatif' : ''}${partial ? `-${onlyEnv.replace(/,/g, '+')}` : ''}.json`);
   mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);

@@ -11,6 +11,7 @@ import { accessLogOptions, accessLogRedact } from './common/access-log';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { DeskModule } from './desk/desk.module';
+import { DistributionModule } from './distribution/distribution.module';
 import type { EmbeddedDatabase } from './database/embedded-database';
 import { EventStoreModule } from './event-store/event-store.module';
 import { PublishingModule } from './publishing/publishing.module';
@@ -62,6 +63,7 @@ export class AppModule {
         AdminModule,
         SchedulerModule,
         DeskModule,
+        DistributionModule,
       ],
     };
   }

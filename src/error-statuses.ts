@@ -32,6 +32,8 @@ export const ERROR_STATUS: Record<DomainErrorCode | UserErrorCode | 'VERSION_MIS
   USER_EXISTS: 409,
   USER_NOT_FOUND: 404,
   LAST_ADMIN: 409,
+  EMBARGO_NOT_FUTURE: 409,
+  EMBARGO_WITH_SCHEDULE: 409,
   /** If-Match named a version the article is not at (PreconditionFailed). */
   VERSION_MISMATCH: 412,
   /** An Idempotency-Key sent again with another request (IdempotencyKeyReused). */

@@ -76,6 +76,20 @@ describe('authorisation matrix (e2e)', () => {
     const { body } = await as(setup.publisher).post(`/articles/${id}/corrections`).set('If-Match', '"4"').send({ kind: 'correction', note: 'Fixed a name.', headline: 'Corrected' }).expect(202);
     return { id, correctionId: body.correctionId as string };
   };
+  // A subscriber whose webhook nobody answers (its deliveries fail and wait): what the subscriber routes act on.
+  const subscriber = async (from: 'now' | 'beginning' = 'now') =>
+    (await as(t.adminToken).post('/subscribers').send({ name: 'matrix partner', destination: { kind: 'webhook', url: 'http://127.0.0.1:9/hook' }, from }).expect(201)).body.id as string;
+  /** A subscriber with one delivery queued, and that delivery's log position. */
+  const queuedDelivery = async () => {
+    await published();
+    const id = await subscriber('beginning');
+    for (let i = 0; i < 400; i++) {
+      const { body } = await as(t.adminToken).get(`/subscribers/${id}/deliveries?limit=1`).expect(200);
+      if (body.length) return { id, position: body[0].position as number };
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('no delivery was queued');
+  };
   let userCounter = 0;
   const someUser = async () => (await t.user(['reporter'])).id;
 
@@ -202,6 +216,36 @@ describe('authorisation matrix (e2e)', () => {
     { name: 'GET /news/{id}', allowed: PUBLIC, success: 200, call: async (tk) => as(tk).get(`/news/${(await published()).id}`) },
     { name: 'GET /feeds/published.atom', allowed: PUBLIC, success: 200, call: async (tk) => as(tk).get('/feeds/published.atom') },
     // Administration.
+    // Distribution.
+    {
+      name: 'POST /subscribers',
+      allowed: ADMIN,
+      success: 201,
+      call: async (tk) => as(tk).post('/subscribers').send({ name: 'p', destination: { kind: 'webhook', url: 'http://127.0.0.1:9/hook' } }),
+    },
+    { name: 'GET /subscribers', allowed: VERIFY, success: 200, call: async (tk) => as(tk).get('/subscribers') },
+    { name: 'GET /subscribers/{id}', allowed: VERIFY, success: 200, call: async (tk) => as(tk).get(`/subscribers/${await subscriber()}`) },
+    { name: 'DELETE /subscribers/{id}', allowed: ADMIN, success: 200, call: async (tk) => as(tk).delete(`/subscribers/${await subscriber()}`) },
+    { name: 'POST /subscribers/{id}/pause', allowed: ADMIN, success: 200, call: async (tk) => as(tk).post(`/subscribers/${await subscriber()}/pause`) },
+    { name: 'POST /subscribers/{id}/resume', allowed: ADMIN, success: 200, call: async (tk) => as(tk).post(`/subscribers/${await subscriber()}/resume`) },
+    {
+      name: 'POST /subscribers/{id}/redelivery',
+      allowed: ADMIN,
+      success: 200,
+      call: async (tk) => as(tk).post(`/subscribers/${await subscriber()}/redelivery`).send({ fromPosition: 0 }),
+    },
+    { name: 'GET /subscribers/{id}/deliveries', allowed: VERIFY, success: 200, call: async (tk) => as(tk).get(`/subscribers/${await subscriber()}/deliveries`) },
+    {
+      name: 'GET /subscribers/{id}/deliveries/{position}/payload',
+      allowed: VERIFY,
+      success: 200,
+      call: async (tk) => {
+        const { id, position } = await queuedDelivery();
+        return as(tk).get(`/subscribers/${id}/deliveries/${position}/payload`);
+      },
+    },
+    { name: 'GET /articles/{id}/deliveries', allowed: AUDIT, success: 200, call: async (tk) => as(tk).get(`/articles/${(await published()).id}/deliveries`) },
+    { name: 'GET /audit/distribution', allowed: AUDIT, success: 200, call: async (tk) => as(tk).get('/audit/distribution') },
     { name: 'GET /admin/projections', allowed: ADMIN, success: 200, call: async (tk) => as(tk).get('/admin/projections') },
     { name: 'POST /admin/projections/{name}/rebuild', allowed: ADMIN, success: 202, call: async (tk) => as(tk).post('/admin/projections/published/rebuild') },
     {

@@ -9,7 +9,7 @@
 //      less than a throughput does), AB_ENV_A / AB_ENV_B (JSON: more environment for that build, e.g. {"LOG_LEVEL":"warn"}).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ADMIN_PASSWORD, BENCH_DIR, JWT_SECRET, cpuSinceMs, createDatabase, databaseCpuMs, dropDatabase, freePort, log, round, runNode, startProcess, stopProcess, waitForHttp } from '../lib/common.mjs';
+import { ADMIN_PASSWORD, BENCH_DIR, api, JWT_SECRET, cpuSinceMs, createDatabase, databaseCpuMs, dropDatabase, freePort, log, round, runNode, startProcess, stopProcess, waitForHttp } from '../lib/common.mjs';
 import { seed } from '../lib/payload.mjs';
 
 const [distA, distB] = process.argv.slice(2).map((d) => resolve(d));
@@ -29,16 +29,6 @@ async function start(name, script, args, env) {
   return { ...proc, url, name };
 }
 
-async function api(base, method, path, body, token, headers = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return { headers: res.headers, body: text ? JSON.parse(text) : null };
-}
 
 async function publishOne(base) {
   const login = async (username, password) => (await api(base, 'POST', '/auth/token', { username, password })).body.accessToken;

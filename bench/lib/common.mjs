@@ -248,3 +248,15 @@ export function cpuSinceMs(before, after) {
   for (const [pid, cpu] of after) ms += cpu - (before.get(pid) ?? 0);
   return ms;
 }
+
+/** One JSON call to the service; throws on a non-2xx answer. Returns the status, headers and parsed body. */
+export async function api(base, method, path, body, token, headers = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+}

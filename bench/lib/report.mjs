@@ -89,6 +89,14 @@ export function table(r) {
   for (const [engine, s] of Object.entries(r.search?.engines ?? {})) {
     add('7', `Search (?q=) over ${n(r.search.articles)} articles on ${engine}, p95 ms`, n(s.p95Ms, 1), `ILIKE scan ${n(s.ilikeP95Ms, 1)}`, x(s.ratio), '', '');
   }
+  const dist = r.distribution;
+  if (dist) {
+    const b = dist.backlog;
+    const l = dist.latency;
+    add('8', `Distribution: drain a backlog of ${n(b.deliveries)} webhook deliveries, deliveries/s`, `${n(b.servicePerSec)} (${b.serviceSeconds} s)`, `same receiver fed directly ${n(b.directPerSec)}`, x(b.ratio), '', '');
+    add('8', `Distribution: publication 2xx → webhook receipt, p50 / p99 ms (poll ${l.pollMs} ms)`, `${l.webhookMs.p50} / ${l.webhookMs.p99}`, `direct POST ${l.directWebhookMs.p50} / ${l.directWebhookMs.p99}`, '', '', '');
+    add('8', 'Distribution: publication 2xx → JetStream consumer, p50 / p99 ms', `${l.jetstreamMs.p50} / ${l.jetstreamMs.p99}`, `direct publish ${l.directJetstreamMs.p50} / ${l.directJetstreamMs.p99}`, '', '', '');
+  }
   return rows.join('\n');
 }
 

@@ -133,6 +133,56 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(100000)
   NEWSROOM_HEAD_CACHE_ENTRIES: number = 256;
+  /** NATS server(s) for subscribers with a JetStream destination, e.g. nats://127.0.0.1:4222; unset: such subscribers are refused. */
+  @IsOptional()
+  @Matches(/^(nats|tls|wss?):\/\/[^,\s]+(,(nats|tls|wss?):\/\/[^,\s]+)*$/, { message: 'NEWSROOM_NATS_URL must be a nats:// URL (several separated by commas)' })
+  NEWSROOM_NATS_URL?: string;
+
+  /** Delivery to subscribers ('off' only for tests that drive it by hand). */
+  @IsIn(['on', 'off'])
+  NEWSROOM_DISTRIBUTION: string = 'on';
+
+  /** How often an idle subscriber looks for new events and due retries, in ms. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 200 : Number(value)))
+  @IsInt()
+  @Min(10)
+  NEWSROOM_DISTRIBUTION_POLL_MS: number = 200;
+
+  /** How long an instance keeps a subscriber without renewing its lease before another instance may take it over, in ms. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 15000 : Number(value)))
+  @IsInt()
+  @Min(500)
+  NEWSROOM_DISTRIBUTION_LEASE_MS: number = 15000;
+
+  /** One delivery attempt's time limit (webhook answer, JetStream acknowledgement), in ms. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 10000 : Number(value)))
+  @IsInt()
+  @Min(50)
+  NEWSROOM_DISTRIBUTION_TIMEOUT_MS: number = 10000;
+
+  /** First retry delay in ms; each further failure doubles it (with jitter) up to NEWSROOM_DISTRIBUTION_RETRY_MAX_MS. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 1000 : Number(value)))
+  @IsInt()
+  @Min(1)
+  NEWSROOM_DISTRIBUTION_RETRY_BASE_MS: number = 1000;
+
+  @Transform(({ value }) => (value === undefined || value === '' ? 300000 : Number(value)))
+  @IsInt()
+  @Min(1)
+  NEWSROOM_DISTRIBUTION_RETRY_MAX_MS: number = 300000;
+
+  /** Failed attempts after which a delivery is parked, unless a subscriber sets its own maxAttempts. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 10 : Number(value)))
+  @IsInt()
+  @Min(1)
+  NEWSROOM_DISTRIBUTION_MAX_ATTEMPTS: number = 10;
+
+  /** Deliveries in flight at once per subscriber (each to a different article: one article's stay in order). */
+  @Transform(({ value }) => (value === undefined || value === '' ? 4 : Number(value)))
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  NEWSROOM_DISTRIBUTION_CONCURRENCY: number = 4;
 }
 
 export type AppConfig = EnvironmentVariables & {

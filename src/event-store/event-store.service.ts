@@ -308,6 +308,12 @@ export class EventStore {
     return row ? { transactionId: String(row.transaction_id), position: Number(row.position) } : START;
   }
 
+  /** The place just before the event at `position`, for a reader to read it again from there; null if there is none. */
+  async positionBefore(manager: EntityManager, position: number): Promise<GlobalPosition | null> {
+    const [row] = await manager.query(`SELECT transaction_id FROM events WHERE position = $1`, [position]);
+    return row ? { transactionId: String(row.transaction_id), position: position - 1 } : null;
+  }
+
   /** How many events the log holds. */
   async count(manager: EntityManager): Promise<number> {
     const [{ total }] = await manager.query(`SELECT count(*) AS total FROM events`);

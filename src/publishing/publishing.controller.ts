@@ -9,7 +9,7 @@ import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { etag, noneMatch } from '../common/http';
 import { ArticleViewQueries } from '../read-models/article-view/article-view.queries';
-import type { PublishedArticle } from '../read-models/published-article/published-article';
+import { isEmbargoed, type PublishedArticle } from '../read-models/published-article/published-article';
 import { PublishedArticleQueries } from '../read-models/published-article/published-article.queries';
 import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from '../read-models/published-article/published-cache';
 import { gone, neverPublished } from '../read-models/published-article/published.controller';
@@ -77,7 +77,7 @@ export class PublishingController {
   async ninjs(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const ticket = this.cache.ticket(id);
     const row = await this.queries.published(id);
-    if (!row?.document) throw neverPublished();
+    if (!row?.document || isEmbargoed(row.document, this.clock.now())) throw neverPublished();
     if (row.status === 'withdrawn') throw gone(await this.withdrawal(id));
     const rendered = renderedNinjs(row.document, this.baseUrl);
     this.cache.store(ticket, 'ninjs', this.baseUrl, rendered);
@@ -103,7 +103,7 @@ export class PublishingController {
       .header('Content-Type', 'text/html; charset=utf-8')
       .header('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY)
       .header('X-Content-Type-Options', 'nosniff');
-    if (!row?.document) return reply.status(404).header('Cache-Control', 'no-cache').send(renderNotFoundPage());
+    if (!row?.document || isEmbargoed(row.document, this.clock.now())) return reply.status(404).header('Cache-Control', 'no-cache').send(renderNotFoundPage());
     if (row.status === 'withdrawn') {
       const withdrawal = await this.withdrawal(id);
       return reply
@@ -126,7 +126,7 @@ export class PublishingController {
     problems: { 400: ['VALIDATION_FAILED'] },
   })
   async feed(@Query() query: FeedQuery, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const { live, withdrawn } = await this.queries.latest(FEED_SIZE, query.q).catch((err: unknown) => {
+    const { live, withdrawn } = await this.queries.latest(FEED_SIZE, this.clock.now(), query.q).catch((err: unknown) => {
       throw err instanceof BadSearch ? badSearch(err) : err;
     });
     const xml = renderAtomFeed(live, { baseUrl: this.baseUrl, now: this.clock.now(), withdrawn, query: query.q });

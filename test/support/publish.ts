@@ -23,7 +23,7 @@ export async function desk(t: TestApp): Promise<Desk> {
 }
 
 /** Draft, bylines, photos, approval and publication over HTTP, as the seed workflow test does. Returns id and version. */
-export async function publishThroughHttp(t: TestApp, d: Desk, input: ArticleInput = SEED): Promise<{ id: string; version: number }> {
+export async function publishThroughHttp(t: TestApp, d: Desk, input: ArticleInput = SEED, publication: Record<string, unknown> = {}): Promise<{ id: string; version: number }> {
   const drafted = await t.http().post('/articles').set(bearer(d.reporter.token)).send(input.draft).expect(201);
   const id: string = drafted.body.id;
   let version = 1;
@@ -39,7 +39,7 @@ export async function publishThroughHttp(t: TestApp, d: Desk, input: ArticleInpu
     .post(`/articles/${id}/publication`)
     .set(bearer(d.publisher.token))
     .set('If-Match', `"${version}"`)
-    .send({ copyrightNotice: input.copyrightNotice })
+    .send({ copyrightNotice: input.copyrightNotice, ...publication })
     .expect(200);
   return { id, version: published.body.version };
 }

@@ -25,7 +25,8 @@ export type ArticleCommand =
   | { type: 'AttachPhotoCredit'; data: { photoId: string; href: string; caption: string; credit: PhotoCredit } }
   | { type: 'RemovePhoto'; data: { photoId: string } }
   | { type: 'ApproveArticle'; data: { note: string | null } }
-  | { type: 'PublishArticle'; data: { copyrightNotice: CopyrightNotice; publishAt: string | null } }
+  /** `embargoUntil` (optional): deliver to partners now, open to readers at that time; not with `publishAt`. */
+  | { type: 'PublishArticle'; data: { copyrightNotice: CopyrightNotice; publishAt: string | null; embargoUntil?: string | null } }
   | { type: 'CancelScheduledPublication'; data: Record<string, never> }
   /** Issued by the scheduler once `publishAt` has passed. */
   | { type: 'PublishScheduledArticle'; data: Record<string, never> }
@@ -65,7 +66,9 @@ export type DomainErrorCode =
   | 'CORRECTION_NOT_FOUND'
   | 'CORRECTION_PENDING'
   | 'WITHDRAWAL_REASON_REQUIRED'
-  | 'FOUR_EYES';
+  | 'FOUR_EYES'
+  | 'EMBARGO_NOT_FUTURE'
+  | 'EMBARGO_WITH_SCHEDULE';
 
 /** A broken workflow rule, with a stable code that one place maps to an HTTP status. */
 export class DomainError extends Error {
@@ -156,13 +159,17 @@ export function decide(command: ArticleCommand, state: Article | null, ctx: Comm
     case 'PublishArticle': {
       if (state.status === 'withdrawn') fail('ARTICLE_WITHDRAWN', 'a withdrawn article does not change');
       if (state.status !== 'approved') fail('ARTICLE_NOT_APPROVED', `publication needs status approved, not ${state.status}`);
-      const { copyrightNotice, publishAt } = command.data;
+      const { copyrightNotice, publishAt, embargoUntil } = command.data;
       if (blank(copyrightNotice.holder) || blank(copyrightNotice.text))
         fail('COPYRIGHT_NOTICE_REQUIRED', 'publication needs a copyright notice with a non-empty holder and text');
+      if (embargoUntil && publishAt) fail('EMBARGO_WITH_SCHEDULE', 'a publication is either scheduled (publishAt) or embargoed (embargoUntil), not both');
+      if (embargoUntil && Date.parse(embargoUntil) <= Date.parse(ctx.now))
+        fail('EMBARGO_NOT_FUTURE', `the embargo must end after the publication (${ctx.now})`);
       if (publishAt && Date.parse(publishAt) > Date.parse(ctx.now)) {
         return [{ type: 'PublicationScheduled', data: { copyrightNotice, publishAt } }];
       }
-      return [{ type: 'ArticlePublished', data: { copyrightNotice, publishedAt: ctx.now, scheduledFor: null } }];
+      // The field only when embargoed: a publication without one is recorded exactly as before.
+      return [{ type: 'ArticlePublished', data: { copyrightNotice, publishedAt: ctx.now, scheduledFor: null, ...(embargoUntil ? { embargoUntil } : {}) } }];
     }
     case 'CancelScheduledPublication':
       if (state.status === 'withdrawn') fail('ARTICLE_WITHDRAWN', 'a withdrawn article does not change');

@@ -98,7 +98,8 @@ export type ArticleEvent =
   | { type: 'PublicationScheduled'; data: { copyrightNotice: CopyrightNotice; publishAt: string } }
   | { type: 'PublicationCancelled'; data: { publishAt: string } }
   /** `scheduledFor` is set when the scheduler published; `publishedAt` later than it means it went out late. */
-  | { type: 'ArticlePublished'; data: { copyrightNotice: CopyrightNotice; publishedAt: string; scheduledFor: string | null } }
+  /** `embargoUntil`, when present: partners receive the story now, readers from that time on (ninjs `embargoed`). */
+  | { type: 'ArticlePublished'; data: { copyrightNotice: CopyrightNotice; publishedAt: string; scheduledFor: string | null; embargoUntil?: string } }
   /** Goes live at once: a note only (events recorded before proposals existed may also carry a headline or body). */
   | { type: 'ArticleCorrected'; data: { kind: CorrectionKind; note: string; headline: string | null; body: Block[] | null } }
   /** A correction that changes headline or body, not yet public: it waits for someone other than its author. */
@@ -122,7 +123,8 @@ export interface Article extends ArticleContent {
   bylines: Byline[];
   photos: Photo[];
   approval: { by: ActorRef; at: string; version: number; note: string | null } | null;
-  publication: { at: string; version: number; copyrightNotice: CopyrightNotice; firstPublishedAt: string } | null;
+  /** `embargoUntil` only when the publication was embargoed: readers see the article from that time. */
+  publication: { at: string; version: number; copyrightNotice: CopyrightNotice; firstPublishedAt: string; embargoUntil?: string } | null;
   schedule: { publishAt: string; copyrightNotice: CopyrightNotice; by: ActorRef } | null;
   corrections: Correction[];
   withdrawal: { reason: string; at: string; by: ActorRef } | null;
@@ -232,6 +234,8 @@ export function evolve(state: Article | null, event: RecordedArticleEvent): Arti
           version: event.version,
           copyrightNotice: event.data.copyrightNotice,
           firstPublishedAt: state.publication?.firstPublishedAt ?? event.data.publishedAt,
+          // Only when embargoed, so the state of every other article is exactly what it was before embargoes.
+          ...(event.data.embargoUntil ? { embargoUntil: event.data.embargoUntil } : {}),
         },
       };
     case 'ArticleCorrected': {

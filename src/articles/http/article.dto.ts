@@ -237,6 +237,11 @@ export class PublishDto {
   @IsOptional()
   @IsTime()
   publishAt?: string | null;
+
+  @ApiPropertyOptional({ description: 'RFC 3339 time in the future: partners receive the story now, readers from this time' })
+  @IsOptional()
+  @IsTime()
+  embargoUntil?: string | null;
 }
 
 export class CorrectDto {

@@ -187,11 +187,19 @@ export class ArticlesController {
   async publish(@Param('id') id: string, @Body() dto: PublishDto, @CurrentUser() user: User, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const { holder, text, usageTerms } = dto.copyrightNotice;
     const publishAt = dto.publishAt ? new Date(dto.publishAt).toISOString() : null;
+    const embargoUntil = dto.embargoUntil ? new Date(dto.embargoUntil).toISOString() : null;
     const r = await this.run(req, reply, user, id, {
       type: 'PublishArticle',
-      data: { copyrightNotice: { holder, text, usageTerms: usageTerms ?? null }, publishAt },
+      data: { copyrightNotice: { holder, text, usageTerms: usageTerms ?? null }, publishAt, ...(embargoUntil ? { embargoUntil } : {}) },
     }, { ifMatch: true, status: 200, body: dto });
-    return { id: r.articleId, version: r.version, status: r.status, publishedAt: r.status === 'published' ? r.publishedAt : null, ...(r.status === 'scheduled' ? { publishAt } : {}) };
+    return {
+      id: r.articleId,
+      version: r.version,
+      status: r.status,
+      publishedAt: r.status === 'published' ? r.publishedAt : null,
+      ...(r.status === 'scheduled' ? { publishAt } : {}),
+      ...(embargoUntil && r.status === 'published' ? { embargoUntil } : {}),
+    };
   }
 
   @Delete(':id/publication')

@@ -16,7 +16,12 @@ export function workingView(a: Article) {
     bylines: a.bylines,
     photos: a.photos,
     approval: a.approval,
-    publication: a.publication && { at: a.publication.at, version: a.publication.version, copyrightNotice: a.publication.copyrightNotice },
+    publication: a.publication && {
+      at: a.publication.at,
+      version: a.publication.version,
+      copyrightNotice: a.publication.copyrightNotice,
+      ...(a.publication.embargoUntil ? { embargoUntil: a.publication.embargoUntil } : {}),
+    },
     schedule: a.schedule,
     corrections: a.corrections,
     pendingCorrection: a.pendingCorrection ?? null,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { diffArticles, summarise } from '../../articles/domain/article.changes';
 import { describeUserEvent } from '../../auth/user-events';
+import { describeSubscriberEvent } from './subscriber-event-summary';
 import type { AppendContext, StoredEvent } from '../../event-store/event-store.types';
 import { ArticleChange, insertSql, Projection, ProjectionRow, recordset } from '../projection';
 
@@ -30,9 +31,9 @@ export class AuditTrailProjection implements Projection {
     return entryRow(event, after.id, summarise(before, recorded, after), diffArticles(before, after));
   }
 
-  /** Events of other streams (user management): recorded in the same trail. */
+  /** Events of other streams (user and subscriber management): recorded in the same trail. */
   rowOther(event: StoredEvent): ProjectionRow {
-    const { summary, changes } = describeUserEvent(event);
+    const { summary, changes } = describeSubscriberEvent(event) ?? describeUserEvent(event);
     return entryRow(event, null, summary, changes);
   }
 

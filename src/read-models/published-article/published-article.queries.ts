@@ -23,15 +23,17 @@ export class PublishedArticleQueries {
   }
 
   /**
-   * The latest changes readers can see, most recent first: live articles (published or corrected) and withdrawals,
-   * so a subscriber that kept an entry learns it was taken down. With `q`, only those whose published text matches
-   * it (a feed stays in time order: its readers sort by date); a withdrawal is a tombstone and shows no text.
+   * The latest changes readers can see, most recent first: live articles (published or corrected, and not under
+   * embargo at `now`) and withdrawals, so a subscriber that kept an entry learns it was taken down. With `q`, only
+   * those whose published text matches it (a feed stays in time order: its readers sort by date); a withdrawal is a
+   * tombstone and shows no text.
    */
-  async latest(limit = 50, q?: string): Promise<{ live: PublishedArticle[]; withdrawn: FeedTombstone[] }> {
-    const params: unknown[] = [limit];
+  async latest(limit: number, now: string, q?: string): Promise<{ live: PublishedArticle[]; withdrawn: FeedTombstone[] }> {
+    const params: unknown[] = [limit, now];
     const search = q !== undefined ? searchSql(q, params) : null;
+    const where = [`(document->>'embargoUntil' IS NULL OR (document->>'embargoUntil')::timestamptz <= $2::timestamptz)`, ...(search?.where ?? [])];
     const sql = `SELECT id, status, updated_at, CASE WHEN status = 'published' THEN document END AS document FROM published_article
-        ${search ? `WHERE ${search.where.join(' AND ')}` : ''} ORDER BY updated_at DESC, id DESC LIMIT $1`;
+        WHERE ${where.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT $1`;
     const rows: { id: string; status: string; updated_at: Date | string; document: PublishedArticle | string }[] = search
       ? await querySearch(this.dataSource, sql, params)
       : await this.dataSource.query(sql, params);

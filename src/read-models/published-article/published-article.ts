@@ -28,7 +28,14 @@ export function publishedView(a: Article) {
     publishedAt: a.publication.firstPublishedAt,
     updatedAt: lastPublicChange,
     corrections: a.corrections.map(({ kind, note, at }) => ({ kind, note, at })),
+    // Only when embargoed: readers get the document from this time on (isEmbargoed), partners before it.
+    ...(a.publication.embargoUntil ? { embargoUntil: a.publication.embargoUntil } : {}),
   };
+}
+
+/** True while a published document is under embargo at `now`: public reads answer as if it were not published. */
+export function isEmbargoed(document: { embargoUntil?: string }, now: string): boolean {
+  return document.embargoUntil !== undefined && Date.parse(document.embargoUntil) > Date.parse(now);
 }
 
 export type PublishedArticle = NonNullable<ReturnType<typeof publishedView>>;

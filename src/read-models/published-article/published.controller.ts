@@ -6,7 +6,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/roles';
 import { problem } from '../../common/problem.filter';
 import { ArticleViewQueries } from '../article-view/article-view.queries';
-import { PublishedArticle, publishedView } from './published-article';
+import { isEmbargoed, PublishedArticle, publishedView } from './published-article';
+import { Clock } from '../../common/clock';
 import { PublishedArticleQueries } from './published-article.queries';
 import { AsOfQuery } from '../../common/validation';
 import { PublishedCache, RenderedArticle, renderedJson, sendRendered } from './published-cache';
@@ -37,6 +38,7 @@ export class PublishedController {
     private readonly queries: PublishedArticleQueries,
     private readonly articles: ArticleViewQueries,
     private readonly cache: PublishedCache,
+    private readonly clock: Clock,
   ) {}
 
   @Get(':id')
@@ -54,14 +56,16 @@ export class PublishedController {
       // /articles/{id}?asOf= and the history).
       const now = await this.articles.current(id);
       if (now?.status === 'withdrawn') throw gone(now.withdrawal);
-      const article = await this.articles.at(id, { asOf: new Date(q.asOf).toISOString() });
-      if (!article?.publication) throw neverPublished();
+      const asOf = new Date(q.asOf).toISOString();
+      const article = await this.articles.at(id, { asOf });
+      // Under embargo at that time, readers could not see it: as if not yet published.
+      if (!article?.publication || (article.publication.embargoUntil && Date.parse(article.publication.embargoUntil) > Date.parse(asOf))) throw neverPublished();
       if (article.status === 'withdrawn') throw gone(article.withdrawal);
       return reply.send(publishedView(article));
     }
     const ticket = this.cache.ticket(id);
     const row = await this.queries.published(id);
-    if (!row?.document) throw neverPublished();
+    if (!row?.document || isEmbargoed(row.document, this.clock.now())) throw neverPublished();
     if (row.status === 'withdrawn') {
       const article = await this.articles.current(id);
       throw gone(article?.withdrawal);
