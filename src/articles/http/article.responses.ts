@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { STATUSES } from '../../read-models/article-view/article-view.responses';
+import type { ArticleStatus } from '../domain/article';
 
 /** What the article commands answer, for the OpenAPI document (test/openapi.e2e.spec.ts checks each answer). */
 
 const TIME = { type: 'string', format: 'date-time' } as const;
+// Not imported from read-models: articles/ must not depend on it (test/architecture.spec.ts).
+const STATUSES: ArticleStatus[] = ['draft', 'approved', 'scheduled', 'published', 'withdrawn'];
 
 /** What an article command answers. */
 export class CommandAnswer {
