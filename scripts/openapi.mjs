@@ -15,7 +15,7 @@ const { validateEnvironment } = require(join(root, 'dist', 'config', 'config.js'
 const dataDir = mkdtempSync(join(tmpdir(), 'masthead-openapi-'));
 try {
   // An embedded database of its own: the app's providers open one, nothing is served.
-  const config = validateEnvironment({ NODE_ENV: 'production', LOG_LEVEL: 'silent', NEWSROOM_DATA_DIR: dataDir, NEWSROOM_JWT_SECRET: 'x'.repeat(48), NEWSROOM_ADMIN_PASSWORD: 'openapi-document-only' });
+  const config = validateEnvironment({ NODE_ENV: 'production', LOG_LEVEL: 'silent', NEWSROOM_DATA_DIR: dataDir, NEWSROOM_JWT_SECRET: 'x'.repeat(48), NEWSROOM_ADMIN_PASSWORD: 'openapi-document-only', NEWSROOM_PUBLIC_URL: 'http://localhost:3000' });
   const app = await buildApp(config);
   try {
     const file = join(root, 'docs', 'openapi.json');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type request from 'supertest';
 import { Desk, desk, publishThroughHttp, SEED } from './support/publish';
 import { bearer, rebuildThroughApi, startApp, TestApp } from './support/test-app';
+import { eventually, WebhookReceiver } from './support/webhook-receiver';
 
 type Doc = {
   paths: Record<string, Record<string, { security?: Record<string, string[]>[]; responses: Record<string, { content?: Record<string, { schema: object }> }> }>>;
@@ -26,8 +27,13 @@ describe('the OpenAPI document (e2e)', () => {
     t = await startApp();
     d = await desk(t);
     doc = (await t.http().get('/docs-json').expect(200)).body;
+    await receiver.start();
   });
-  afterAll(() => t?.close());
+  const receiver = new WebhookReceiver();
+  afterAll(async () => {
+    await receiver.stop();
+    await t?.close();
+  });
 
   it('is a valid OpenAPI 3 document', async () => {
     await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeTruthy();
@@ -84,6 +90,15 @@ describe('the OpenAPI document (e2e)', () => {
     };
     const publish = (id: string, version: number, extra = {}) =>
       t.http().post(`/articles/${id}/publication`).set(bearer(d.publisher.token)).set('If-Match', `"${version}"`).send({ copyrightNotice: SEED.copyrightNotice, ...extra });
+
+    /** A webhook subscriber on a receiver in this test (its secret kept, so the receiver verifies what it gets). */
+    const subscribe = async () => {
+      const res = await t.http().post('/subscribers').set(bearer(t.adminToken)).send({ name: `partner-${Date.now()}`, destination: { kind: 'webhook', url: receiver.url } });
+      if (res.status === 201) receiver.setSecret(res.body.secret);
+      return res;
+    };
+    let subscriber: string | undefined;
+    const subscriberId = async () => (subscriber ??= (await subscribe().then((r) => r.body.id)) as string);
 
     /** Each route of the document, driven so that it succeeds. A route the document lists and this map lacks fails the test. */
     const drivers: Record<string, () => Promise<request.Response>> = {
@@ -145,6 +160,31 @@ describe('the OpenAPI document (e2e)', () => {
         const p = await t.http().post(`/articles/${a.id}/corrections`).set(bearer(d.publisher.token)).set('If-Match', `"${a.version}"`).send({ kind: 'correction', note: 'The headline misspelled a name.', headline: 'A corrected headline' }).expect(202);
         return t.http().post(`/articles/${a.id}/corrections/${p.body.correctionId}/rejection`).set(bearer(d.editor.token)).set('If-Match', `"${p.body.version}"`).send({ reason: 'not a correction' });
       },
+      'POST /subscribers': async () => subscribe(),
+      'GET /subscribers': async () => t.http().get('/subscribers').set(bearer(t.adminToken)),
+      'GET /subscribers/{id}': async () => t.http().get(`/subscribers/${await subscriberId()}`).set(bearer(t.adminToken)),
+      'DELETE /subscribers/{id}': async () => t.http().delete(`/subscribers/${(await subscribe()).body.id}`).set(bearer(t.adminToken)),
+      'POST /subscribers/{id}/pause': async () => t.http().post(`/subscribers/${(await subscribe()).body.id}/pause`).set(bearer(t.adminToken)),
+      'POST /subscribers/{id}/resume': async () => {
+        const id = (await subscribe()).body.id;
+        await t.http().post(`/subscribers/${id}/pause`).set(bearer(t.adminToken)).expect(200);
+        return t.http().post(`/subscribers/${id}/resume`).set(bearer(t.adminToken));
+      },
+      'POST /subscribers/{id}/redelivery': async () => t.http().post(`/subscribers/${await subscriberId()}/redelivery`).set(bearer(t.adminToken)).send({ fromPosition: 0 }),
+      'GET /subscribers/{id}/deliveries': async () => t.http().get(`/subscribers/${await subscriberId()}/deliveries`).set(bearer(t.adminToken)),
+      'GET /subscribers/{id}/deliveries/{position}/payload': async () => {
+        const id = await subscriberId();
+        await publishThroughHttp(t, d);
+        let position = '';
+        await eventually(async () => {
+          const log = await t.http().get(`/subscribers/${id}/deliveries?status=delivered`).set(bearer(t.adminToken));
+          position = log.body[0]?.position ?? '';
+          return position !== '';
+        }, 'a delivery');
+        return t.http().get(`/subscribers/${id}/deliveries/${position}/payload`).set(bearer(t.adminToken));
+      },
+      'GET /articles/{id}/deliveries': async () => t.http().get(`/articles/${(await publishThroughHttp(t, d)).id}/deliveries`).set(bearer(d.editor.token)),
+      'GET /audit/distribution': async () => t.http().get('/audit/distribution').set(bearer(d.editor.token)),
       'POST /articles/{id}/withdrawal': async () => {
         const a = await publishThroughHttp(t, d);
         return t.http().post(`/articles/${a.id}/withdrawal`).set(bearer(d.publisher.token)).set('If-Match', `"${a.version}"`).send({ reason: 'legal' });

@@ -222,8 +222,42 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publish a correction, never silent (If-Match required) */
+        /** A correction, never silent (If-Match required): a note goes live at once (200); a new headline or body is proposed (202) and goes live when someone else approves it */
         post: operations["ArticlesController_correct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/articles/{id}/corrections/{correctionId}/approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a proposed correction: it goes live (If-Match required; four-eyes: not by its author) */
+        post: operations["ArticlesController_approveCorrection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/articles/{id}/corrections/{correctionId}/rejection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject (or, by its author, withdraw) a proposed correction (If-Match required) */
+        post: operations["ArticlesController_rejectCorrection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -356,7 +390,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Atom feed of the latest 50 published articles (with ?q=, of those that match) */
+        /** Atom feed of the latest 50 changes readers see (with ?q=, of those that match); a withdrawn article is an RFC 6721 tombstone */
         get: operations["PublishingController_feed"];
         put?: never;
         post?: never;
@@ -485,6 +519,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/subscribers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every subscriber (not removed ones), with its delivery counts */
+        get: operations["SubscribersController_list"];
+        put?: never;
+        /** Add a subscriber (webhook or NATS JetStream); answers its id and, for a webhook, its signing secret, shown only now */
+        post: operations["SubscribersController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/subscribers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["SubscribersController_get"];
+        put?: never;
+        post?: never;
+        /** Remove it: nothing more is sent, its secret is erased, its delivery log is kept */
+        delete: operations["SubscribersController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/subscribers/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop sending to it; what is published meanwhile waits for it */
+        post: operations["SubscribersController_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/subscribers/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["SubscribersController_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/subscribers/{id}/redelivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver again, in order, every publication, correction and withdrawal from a log position */
+        post: operations["SubscribersController_redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/subscribers/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The subscriber's delivery log, by log position */
+        get: operations["SubscribersController_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/subscribers/{id}/deliveries/{position}/payload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The exact body sent for one delivery */
+        get: operations["SubscribersController_payload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/articles/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every delivery of the article to every subscriber, in log order */
+        get: operations["DeliveriesController_byArticle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/distribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Partners that received a version later corrected or withdrawn without receiving the correction or withdrawal */
+        get: operations["DeliveriesController_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -544,6 +731,7 @@ export interface components {
         CreateUserDto: {
             /** @example xu.danting */
             username: string;
+            /** @description at most 72 bytes in UTF-8, and not easy to guess (docs/api.md) */
             password: string;
             roles: ("reporter" | "editor" | "publisher" | "auditor" | "admin")[];
         };
@@ -673,6 +861,8 @@ export interface components {
             copyrightNotice: components["schemas"]["CopyrightNoticeDto"];
             /** @description RFC 3339 time; in the future, the article is scheduled */
             publishAt?: Record<string, never>;
+            /** @description RFC 3339 time in the future: partners receive the story now, readers from this time */
+            embargoUntil?: Record<string, never>;
         };
         CorrectDto: {
             /** @enum {string} */
@@ -681,6 +871,22 @@ export interface components {
             note: string;
             headline?: Record<string, never>;
             body?: components["schemas"]["BlockDto"][];
+        };
+        CorrectionAnswer: {
+            /** Format: uuid */
+            id: string;
+            /** @description The version after the command; also the ETag. */
+            version: number;
+            /** @enum {string} */
+            status: "draft" | "approved" | "scheduled" | "published" | "withdrawn";
+            /** Format: uuid */
+            correctionId: string;
+            /** @enum {string} */
+            correctionStatus: "proposed" | "approved" | "rejected";
+        };
+        RejectCorrectionDto: {
+            /** @description why the proposal is dropped (shown in the audit trail, not to readers) */
+            reason?: Record<string, never>;
         };
         WithdrawDto: {
             reason: string;
@@ -968,6 +1174,41 @@ export interface components {
             /** @description True when the rebuilt table matched the live one. */
             identical: boolean | null;
             error: string | null;
+        };
+        DestinationDto: {
+            /** @enum {string} */
+            kind: "webhook" | "nats";
+            /**
+             * @description webhook: the http(s) URL the service POSTs to
+             * @example https://partner.example/masthead
+             */
+            url?: string;
+            /**
+             * @description nats: the JetStream subject published to
+             * @example partners.acme.news
+             */
+            subject?: string;
+        };
+        CreateSubscriberDto: {
+            /** @example Acme Syndication */
+            name: string;
+            destination: components["schemas"]["DestinationDto"];
+            /**
+             * @description after a parked delivery: go on with other articles (default) or stop
+             * @enum {string}
+             */
+            onFailure?: "continue" | "stop";
+            /** @description failed attempts before a delivery is parked (default NEWSROOM_DISTRIBUTION_MAX_ATTEMPTS) */
+            maxAttempts?: number;
+            /**
+             * @description deliver only what comes next (default), or the whole backlog first
+             * @enum {string}
+             */
+            from?: "now" | "beginning";
+        };
+        RedeliveryDto: {
+            /** @description the global log position to deliver again from (0: the beginning) */
+            fromPosition: number;
         };
     };
     responses: never;
@@ -2859,7 +3100,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Corrected and republished. */
+            /** @description A note-only correction: corrected and republished. */
             200: {
                 headers: {
                     /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
@@ -2871,6 +3112,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["CommandAnswer"];
                 };
+            };
+            /** @description A new headline or body: proposed, not yet public (a CorrectionAnswer); Location names the proposal, which someone other than its author approves. */
+            202: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description Where the created resource is. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description VALIDATION_FAILED, INVALID_JSON, INVALID_UTF8, BAD_IF_MATCH, BAD_IDEMPOTENCY_KEY */
             400: {
@@ -2910,7 +3162,285 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description ARTICLE_NOT_PUBLISHED, CORRECTION_NOTE_REQUIRED, ARTICLE_WITHDRAWN */
+            /** @description ARTICLE_NOT_PUBLISHED, CORRECTION_NOTE_REQUIRED, CORRECTION_PENDING, ARTICLE_WITHDRAWN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description VERSION_MISMATCH */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_CHARSET */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IF_MATCH_REQUIRED */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ArticlesController_approveCorrection: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version you read ("<version>"): the command applies to that version or fails with 412. */
+                "If-Match": string;
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                correctionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The correction is live. */
+            200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorrectionAnswer"];
+                };
+            };
+            /** @description BAD_IF_MATCH, BAD_IDEMPOTENCY_KEY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN, FOUR_EYES */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND, CORRECTION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_PUBLISHED, ARTICLE_WITHDRAWN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description VERSION_MISMATCH */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description IF_MATCH_REQUIRED */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description TOO_MANY_REQUESTS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ArticlesController_rejectCorrection: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version you read ("<version>"): the command applies to that version or fails with 412. */
+                "If-Match": string;
+                /** @description 1 to 200 visible ASCII characters: a retry with the same key and request gets the first answer (Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                correctionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectCorrectionDto"];
+            };
+        };
+        responses: {
+            /** @description The proposal is dropped; readers never saw it. */
+            200: {
+                headers: {
+                    /** @description The article version as a strong ETag ("<version>"): send it back as If-Match. */
+                    ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorrectionAnswer"];
+                };
+            };
+            /** @description VALIDATION_FAILED, INVALID_JSON, INVALID_UTF8, BAD_IF_MATCH, BAD_IDEMPOTENCY_KEY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    /** @description The scheme to authenticate with: Bearer realm="masthead". */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_FOUND, CORRECTION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description ARTICLE_NOT_PUBLISHED, ARTICLE_WITHDRAWN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3768,6 +4298,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description TOO_MANY_STREAMS */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description SERVICE_UNAVAILABLE */
             503: {
                 headers: {
@@ -4009,6 +4550,224 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
+            };
+        };
+    };
+    SubscribersController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SubscribersController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSubscriberDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SubscribersController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SubscribersController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SubscribersController_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SubscribersController_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SubscribersController_redeliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedeliveryDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SubscribersController_deliveries: {
+        parameters: {
+            query?: {
+                status?: "pending" | "delivered" | "parked";
+                /** @description only deliveries of events after this log position (paging) */
+                after?: number;
+                /** @description 1 to 1000, default 100 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SubscribersController_payload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                position: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeliveriesController_byArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeliveriesController_audit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
