@@ -57,8 +57,11 @@ describe('distribution: subscribers and webhook delivery (e2e)', () => {
     return { id: res.body.id, receiver };
   }
 
-  const correct = (id: string, version: number, note: string) =>
-    t.http().post(`/articles/${id}/corrections`).set(bearer(d.publisher.token)).set('If-Match', `"${version}"`).send({ kind: 'correction', note, headline: `Corrected: ${note}` }).expect(200);
+  /** A headline correction as it goes live: proposed by the publisher, approved by an editor (four eyes). */
+  const correct = async (id: string, version: number, note: string) => {
+    const proposed = await t.http().post(`/articles/${id}/corrections`).set(bearer(d.publisher.token)).set('If-Match', `"${version}"`).send({ kind: 'correction', note, headline: `Corrected: ${note}` }).expect(202);
+    return t.http().post(`/articles/${id}/corrections/${proposed.body.correctionId}/approval`).set(bearer(d.editor.token)).set('If-Match', `"${proposed.body.version}"`).expect(200);
+  };
   const withdraw = (id: string, version: number) =>
     t.http().post(`/articles/${id}/withdrawal`).set(bearer(d.publisher.token)).set('If-Match', `"${version}"`).send({ reason: 'legal advice' }).expect(200);
 
@@ -104,7 +107,7 @@ describe('distribution: subscribers and webhook delivery (e2e)', () => {
     const v3 = (await withdraw(id, v2)).body.version;
     await eventually(() => receiver.stored.length === 3, 'three deliveries');
 
-    expect(receiver.stored.map((r) => r.eventType)).toEqual(['ArticlePublished', 'ArticleCorrected', 'ArticleWithdrawn']);
+    expect(receiver.stored.map((r) => r.eventType)).toEqual(['ArticlePublished', 'CorrectionApproved', 'ArticleWithdrawn']);
     expect(receiver.ids()).toEqual([`article-${id}:${version}`, `article-${id}:${v2}`, `article-${id}:${v3}`]);
     expect(receiver.rejected).toBe(0);
     for (const r of receiver.stored) expect(validNinjs(r.body)).toBe(true);

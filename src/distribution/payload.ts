@@ -3,8 +3,11 @@ import { publishedView } from '../read-models/published-article/published-articl
 import type { StoredEvent } from '../event-store/event-store.types';
 import { Ninjs, toNinjs } from '../publishing/ninjs';
 
-/** The events partners receive: the publication, each correction, the withdrawal. */
-export const DELIVERED_EVENTS: ReadonlySet<string> = new Set(['ArticlePublished', 'ArticleCorrected', 'ArticleWithdrawn']);
+/**
+ * The events partners receive: the publication, each correction as it goes live (a note at once, a new headline or
+ * body when its proposal is approved: a proposal readers cannot see is not sent), the withdrawal.
+ */
+export const DELIVERED_EVENTS: ReadonlySet<string> = new Set(['ArticlePublished', 'ArticleCorrected', 'CorrectionApproved', 'ArticleWithdrawn']);
 
 /**
  * What a partner receives: the ninjs 2.1 document of the article as it stood after the event.
