@@ -122,7 +122,19 @@ run('the desk in headless Chromium (e2e)', () => {
       await p.page.getByLabel('Headline').fill(corrected);
       await screen(p.page, 'correct');
       await p.page.getByRole('button', { name: 'Publish the clarification' }).click();
-      await p.page.getByText('The clarification is published with its note.').waitFor();
+      // A new headline is a proposal: readers keep the current one until someone other than its author approves it.
+      await p.page.getByText('The clarification is proposed').waitFor();
+      expect(await p.page.getByRole('button', { name: 'Approve the clarification' }).isDisabled()).toBe(true);
+      expect((await t.http().get(`/published/${id}`)).body.headline).toBe(SEED.draft.headline);
+      await screen(p.page, 'correction-proposed');
+
+      // The editor reads the proposal on the publishing screen and approves it.
+      const c = await signIn(editorContext, origin, editor.username, editor.password, `/desk/stories/${id}/publish`);
+      await c.page.getByRole('heading', { name: 'Proposed clarification' }).waitFor();
+      expect(await c.page.locator('.proposed-headline').innerText()).toBe(corrected);
+      await screen(c.page, 'correction-approve');
+      await c.page.getByRole('button', { name: 'Approve the clarification' }).click();
+      await c.page.getByText('The clarification is live.').waitFor();
 
       // The public page shows what readers see now: the corrected headline, the note, the copyright notice.
       const [publicPage] = await Promise.all([publisherContext.waitForEvent('page'), p.page.getByRole('link', { name: 'Public page', exact: true }).click()]);
@@ -137,15 +149,15 @@ run('the desk in headless Chromium (e2e)', () => {
       await e.page.getByRole('button', { name: 'Sign in' }).waitFor();
       const h = await signIn(editorContext, origin, editor.username, editor.password, `/desk/stories/${id}/history`);
       await h.page.getByRole('heading', { name: 'Audit trail' }).waitFor();
-      expect(await h.page.locator('.trail > li').count()).toBe(9);
+      expect(await h.page.locator('.trail > li').count()).toBe(10);
       await h.page.getByRole('button', { name: 'Show version 5 as it stood' }).click();
       await h.page.locator('.preview h3', { hasText: SEED.draft.headline }).waitFor();
       expect(await h.page.locator('.preview h3').innerText()).toBe(SEED.draft.headline);
       await screen(h.page, 'history');
 
-      expect([...r.problems, ...e.problems, ...p.problems, ...h.problems]).toEqual([]);
+      expect([...r.problems, ...e.problems, ...p.problems, ...c.problems, ...h.problems]).toEqual([]);
       const article = (await t.http().get(`/articles/${id}`).set(bearer(t.adminToken)).expect(200)).body;
-      expect(article).toMatchObject({ status: 'published', version: 9, headline: corrected, bylines: SEED.bylines.map((b) => expect.objectContaining(b)) });
+      expect(article).toMatchObject({ status: 'published', version: 10, headline: corrected, bylines: SEED.bylines.map((b) => expect.objectContaining(b)) });
     } finally {
       await Promise.all([reporterContext.close(), editorContext.close(), publisherContext.close()]);
     }

@@ -28,10 +28,15 @@ describe('the OpenAPI document (e2e)', () => {
     d = await desk(t);
     doc = (await t.http().get('/docs-json').expect(200)).body;
     await receiver.start();
+    await others.start();
   });
+  // One receiver for the subscriber whose deliveries are read (its secret kept), one for the rest: each new
+  // subscriber gets its own secret, and a receiver verifies with one.
   const receiver = new WebhookReceiver();
+  const others = new WebhookReceiver();
   afterAll(async () => {
     await receiver.stop();
+    await others.stop();
     await t?.close();
   });
 
@@ -92,13 +97,13 @@ describe('the OpenAPI document (e2e)', () => {
       t.http().post(`/articles/${id}/publication`).set(bearer(d.publisher.token)).set('If-Match', `"${version}"`).send({ copyrightNotice: SEED.copyrightNotice, ...extra });
 
     /** A webhook subscriber on a receiver in this test (its secret kept, so the receiver verifies what it gets). */
-    const subscribe = async () => {
-      const res = await t.http().post('/subscribers').set(bearer(t.adminToken)).send({ name: `partner-${Date.now()}`, destination: { kind: 'webhook', url: receiver.url } });
-      if (res.status === 201) receiver.setSecret(res.body.secret);
+    const subscribe = async (to = others) => {
+      const res = await t.http().post('/subscribers').set(bearer(t.adminToken)).send({ name: `partner-${Date.now()}`, destination: { kind: 'webhook', url: to.url } });
+      if (res.status === 201) to.setSecret(res.body.secret);
       return res;
     };
     let subscriber: string | undefined;
-    const subscriberId = async () => (subscriber ??= (await subscribe().then((r) => r.body.id)) as string);
+    const subscriberId = async () => (subscriber ??= (await subscribe(receiver).then((r) => r.body.id)) as string);
 
     /** Each route of the document, driven so that it succeeds. A route the document lists and this map lacks fails the test. */
     const drivers: Record<string, () => Promise<request.Response>> = {

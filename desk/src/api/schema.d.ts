@@ -974,6 +974,11 @@ export interface components {
             at: string;
             version: number;
             copyrightNotice: components["schemas"]["CopyrightNoticeView"];
+            /**
+             * Format: date-time
+             * @description Under embargo: partners have it, readers from this time on.
+             */
+            embargoUntil?: string;
         };
         ScheduleView: {
             /** Format: date-time */
@@ -987,6 +992,22 @@ export interface components {
             note: string;
             /** Format: date-time */
             at: string;
+            version: number;
+        };
+        PendingCorrectionView: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "correction" | "clarification" | "update" | "editors-note";
+            note: string;
+            /** @description The proposed headline; null keeps the current one. */
+            headline: string | null;
+            /** @description The proposed body; null keeps the current one. */
+            body: components["schemas"]["BlockView"][] | null;
+            by: components["schemas"]["ActorRefDto"];
+            /** Format: date-time */
+            at: string;
+            /** @description The version that proposed it. */
             version: number;
         };
         WithdrawalView: {
@@ -1014,6 +1035,7 @@ export interface components {
             publication: components["schemas"]["PublicationView"] | (never | null);
             schedule: components["schemas"]["ScheduleView"] | (never | null);
             corrections: components["schemas"]["CorrectionView"][];
+            pendingCorrection: components["schemas"]["PendingCorrectionView"] | (never | null);
             withdrawal: components["schemas"]["WithdrawalView"] | (never | null);
             createdBy: components["schemas"]["ActorRefDto"];
             /** @description Who made the latest content change. */

@@ -14,7 +14,8 @@ const toRfc3339 = (local: string) => new Date(local).toISOString();
 
 /** Publishing: publish now or at a time, cancel a schedule, correct, withdraw. Publishers only. */
 export default function Publish({ id }: { id: string }) {
-  const allowed = can(useMe());
+  const me = useMe();
+  const allowed = can(me);
   const uid = useId();
   const [article, setArticle] = useState<Article | null>(null);
   const [error, setError] = useState('');
@@ -33,14 +34,14 @@ export default function Publish({ id }: { id: string }) {
   if (!article) return error ? <Notice kind="error">{error}</Notice> : <p className="loading">Loading…</p>;
 
   /** Runs one command with If-Match on the version shown, then reads the story again. */
-  const run = async (call: () => Promise<{ response: Response; error?: unknown }>, action: string, done: string) => {
+  const run = async (call: () => Promise<{ response: Response; error?: unknown }>, action: string, done: string | ((response: Response) => string)) => {
     setBusy(true);
     setError('');
     setOk('');
     const { response, error: err } = await call();
     setBusy(false);
     if (!response.ok) return setError(explain(asProblem(err, response), action));
-    setOk(done);
+    setOk(typeof done === 'string' ? done : done(response));
     await load();
   };
 
@@ -68,6 +69,9 @@ export default function Publish({ id }: { id: string }) {
           </button>
         </div>
       )}
+      {allowed.approve && article.status === 'published' && article.pendingCorrection && (
+        <PendingCorrectionPanel article={article} mine={article.pendingCorrection.by.id === me?.id} busy={busy} run={run} />
+      )}
       {allowed.publish && article.status === 'published' && (
         <>
           <CorrectForm article={article} busy={busy} run={run} />
@@ -86,7 +90,7 @@ export default function Publish({ id }: { id: string }) {
   );
 }
 
-type Run = (call: () => Promise<{ response: Response; error?: unknown }>, action: string, done: string) => Promise<void>;
+type Run = (call: () => Promise<{ response: Response; error?: unknown }>, action: string, done: string | ((response: Response) => string)) => Promise<void>;
 type FormProps = { article: Article; busy: boolean; run: Run };
 
 function PublishForm({ article, busy, run }: FormProps) {
@@ -148,7 +152,9 @@ function CorrectForm({ article, busy, run }: FormProps) {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const payload = { kind, note, ...(headline !== article.headline ? { headline } : {}), ...(changeBody ? { body: withoutKeys(body) } : {}) };
-    void run(() => api.POST('/articles/{id}/corrections', { params: { path: { id: article.id }, header: ifMatch(article.version) }, body: looseBody(payload) }), 'correct stories', `The ${kind} is published with its note.`);
+    void run(() => api.POST('/articles/{id}/corrections', { params: { path: { id: article.id }, header: ifMatch(article.version) }, body: looseBody(payload) }), 'correct stories', (response) =>
+      // A new headline or body is a proposal (202): it goes live when someone other than its author approves it.
+      response.status === 202 ? `The ${kind} is proposed: readers see it once someone else approves it.` : `The ${kind} is published with its note.`);
   };
   return (
     <form className="panel" onSubmit={submit} aria-labelledby={`${uid}-h`}>
@@ -171,6 +177,53 @@ function CorrectForm({ article, busy, run }: FormProps) {
         Publish the {kind}
       </button>
     </form>
+  );
+}
+
+/** A proposed correction of headline or body: what would change, and approve or reject it (four eyes: not its author). */
+function PendingCorrectionPanel({ article, mine, busy, run }: FormProps & { mine: boolean }) {
+  const uid = useId();
+  const [reason, setReason] = useState('');
+  const pending = article.pendingCorrection!;
+  const path = { id: article.id, correctionId: pending.id };
+  const approve = () =>
+    void run(() => api.POST('/articles/{id}/corrections/{correctionId}/approval', { params: { path, header: ifMatch(article.version) } }), 'approve corrections', `The ${pending.kind} is live.`);
+  const reject = () =>
+    void run(
+      () => api.POST('/articles/{id}/corrections/{correctionId}/rejection', { params: { path, header: ifMatch(article.version) }, body: looseBody(reason ? { reason } : {}) }),
+      'reject corrections',
+      mine ? 'Your proposal is withdrawn; readers never saw it.' : 'The proposal is rejected; readers never saw it.',
+    );
+  return (
+    <section className="panel" aria-labelledby={`${uid}-h`}>
+      <h2 id={`${uid}-h`}>Proposed {pending.kind}</h2>
+      <p>
+        Proposed by {pending.by.username} on {when(pending.at)}. Readers keep the current version until someone other than its author approves it.
+      </p>
+      <p>
+        Note to readers: <q>{pending.note}</q>
+      </p>
+      {pending.headline !== null && (
+        <dl>
+          <dt>Headline now</dt>
+          <dd lang={article.language}>{article.headline}</dd>
+          <dt>Proposed headline</dt>
+          <dd lang={article.language} className="proposed-headline">
+            {pending.headline}
+          </dd>
+        </dl>
+      )}
+      {pending.body !== null && <p>The body is corrected too ({pending.body.length} blocks); the history shows each changed block.</p>}
+      {mine && <Notice kind="info">You proposed this correction, so someone else must approve it (four eyes). You may withdraw it.</Notice>}
+      <button type="button" className="primary" disabled={busy || mine} onClick={approve}>
+        Approve the {pending.kind}
+      </button>
+      <label htmlFor={`${uid}-reason`}>Reason for rejecting (optional)</label>
+      <input id={`${uid}-reason`} value={reason} onChange={(e) => setReason(e.target.value)} />
+      <button type="button" disabled={busy} onClick={reject}>
+        {mine ? 'Withdraw the proposal' : 'Reject the proposal'}
+      </button>
+    </section>
   );
 }
 

@@ -8,7 +8,8 @@ export function StoryNav({ article, current }: { article: Pick<Article, 'id' | '
   const links: [string, string, boolean][] = [
     ['edit', allowed.write ? 'Write' : 'Story', true],
     ['approve', 'Approve', allowed.approve && article.status === 'draft'],
-    ['publish', 'Publishing', allowed.publish],
+    // Approvers review proposed corrections on the publishing screen.
+    ['publish', 'Publishing', allowed.publish || (allowed.approve && article.status === 'published')],
     ['history', 'History', allowed.audit],
   ];
   return (

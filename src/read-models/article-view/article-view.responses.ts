@@ -56,6 +56,7 @@ export class PublicationView {
   @ApiProperty(TIME) at: string;
   @ApiProperty() version: number;
   @ApiProperty({ type: CopyrightNoticeView }) copyrightNotice: CopyrightNoticeView;
+  @ApiPropertyOptional({ ...TIME, description: 'Under embargo: partners have it, readers from this time on.' }) embargoUntil?: string;
 }
 
 export class ScheduleView {
@@ -77,6 +78,18 @@ export class WithdrawalView {
   @ApiProperty({ type: ActorRefDto }) by: ActorRefDto;
 }
 
+/** A correction of headline or body waiting for someone other than its author to approve it (readers do not see it). */
+export class PendingCorrectionView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: ['correction', 'clarification', 'update', 'editors-note'] }) kind: string;
+  @ApiProperty() note: string;
+  @ApiProperty({ type: String, nullable: true, description: 'The proposed headline; null keeps the current one.' }) headline: string | null;
+  @ApiProperty({ type: [BlockView], nullable: true, description: 'The proposed body; null keeps the current one.' }) body: BlockView[] | null;
+  @ApiProperty({ type: ActorRefDto }) by: ActorRefDto;
+  @ApiProperty(TIME) at: string;
+  @ApiProperty({ description: 'The version that proposed it.' }) version: number;
+}
+
 /** GET /articles/{id}: the working state. */
 export class ArticleView {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -93,6 +106,7 @@ export class ArticleView {
   @ApiProperty({ type: PublicationView, nullable: true }) publication: PublicationView | null;
   @ApiProperty({ type: ScheduleView, nullable: true }) schedule: ScheduleView | null;
   @ApiProperty({ type: [CorrectionView] }) corrections: CorrectionView[];
+  @ApiProperty({ type: PendingCorrectionView, nullable: true }) pendingCorrection: PendingCorrectionView | null;
   @ApiProperty({ type: WithdrawalView, nullable: true }) withdrawal: WithdrawalView | null;
   @ApiProperty({ type: ActorRefDto }) createdBy: ActorRefDto;
   @ApiProperty({ type: ActorRefDto, description: 'Who made the latest content change.' }) lastChangedBy: ActorRefDto;
