@@ -61,7 +61,9 @@ describe('projection rebuild and an append committed while it takes its locks (i
     expect(await db.query(`SELECT type FROM audit_entry WHERE article_id = $1`, [drafted])).toEqual([{ type: 'ArticleDrafted' }]);
     expect(jobs.map((j) => [j.projection, j.status, j.identical])).toEqual([
       ['articles', 'succeeded', true],
+      ['articles-search', 'succeeded', true],
       ['published', 'succeeded', true],
+      ['published-search', 'succeeded', true],
       ['audit', 'succeeded', true],
     ]);
     const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM events`);

@@ -23,7 +23,7 @@ describe('replay and verify (e2e)', () => {
 
   it('rebuilds every projection to the same checksum as the live one, while reads keep answering', async () => {
     const rebuilder = t.app.get(ProjectionRebuilder);
-    for (const name of ['articles', 'published', 'audit']) {
+    for (const name of ['articles', 'articles-search', 'published', 'published-search', 'audit']) {
       let readsDuring = 0;
       const job = rebuilder.rebuild(name);
       let done = false;
@@ -47,7 +47,7 @@ describe('replay and verify (e2e)', () => {
   it('rebuilds through the admin API with a job to follow', async () => {
     expect(await rebuildThroughApi(t, 'audit')).toMatchObject({ status: 'succeeded', identical: true });
     const projections = await t.http().get('/admin/projections').set(bearer(t.adminToken)).expect(200);
-    expect(projections.body.map((p: { name: string }) => p.name).sort()).toEqual(['articles', 'audit', 'published']);
+    expect(projections.body.map((p: { name: string }) => p.name).sort()).toEqual(['articles', 'articles-search', 'audit', 'published', 'published-search']);
     await t.http().post('/admin/projections/nope/rebuild').set(bearer(t.adminToken)).expect(404);
     await t.http().post('/admin/projections/audit/rebuild').set(bearer(auditor)).expect(403);
   });

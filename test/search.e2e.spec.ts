@@ -1,4 +1,4 @@
-import { bearer, rebuildThroughApi, startApp, TestApp } from './support/test-app';
+import { bearer, caughtUp, rebuildThroughApi, startApp, TestApp } from './support/test-app';
 import { Desk, desk, publishThroughHttp, SEED } from './support/publish';
 
 interface Item {
@@ -39,6 +39,7 @@ describe('search (e2e)', () => {
     await draft('once', 'Weather report', ['Rain is expected in the north, and in Hà Nội by evening.']);
     await draft('title', 'Flood warning for HÀ NỘI', ['Rivers rose overnight.']);
     await draft('often', 'River levels', ['Hanoi: the Red River.', 'In Hanoi the dykes held.', 'Ha Noi residents, hanoi officials and HANOI schools.']);
+    await caughtUp(t);
   });
   afterAll(() => t?.close());
 
@@ -107,6 +108,7 @@ describe('search (e2e)', () => {
   it('combines q with status and author (the drafter, by id or username)', async () => {
     const other = await t.user(['reporter']);
     await draft('mine', 'Hanoi traffic', ['Mopeds.'], other.token);
+    await caughtUp(t);
     expect(await found('hanoi')).toContain(ids.mine);
     expect((await search('hanoi', `&author=${other.id}`)).items.map((i) => i.id)).toEqual([ids.mine]);
     expect((await search('hanoi', `&author=${other.username}`)).items.map((i) => i.id)).toEqual([ids.mine]);
@@ -165,10 +167,11 @@ describe('search (e2e)', () => {
   it('a revision changes what is found; a rebuild of the read models gives the same search columns', async () => {
     const v = (await t.http().get(`/articles/${ids.other}`).set(bearer(d.editor.token)).expect(200)).headers.etag;
     await t.http().patch(`/articles/${ids.other}`).set(bearer(d.reporter.token)).set('If-Match', v).send({ headline: 'Budget talks in Đà Nẵng' }).expect(200);
+    await caughtUp(t);
     expect(await found('danang')).toEqual([ids.other]);
     expect(await found('jakarta')).toEqual([ids.other]); // still in the body
     expect(await found('budget talks jakarta danang')).toEqual([ids.other]);
-    for (const projection of ['articles', 'published']) {
+    for (const projection of ['articles', 'articles-search', 'published', 'published-search']) {
       const job = await rebuildThroughApi(t, projection);
       expect({ projection, status: job.status, identical: job.identical }).toEqual({ projection, status: 'succeeded', identical: true });
     }

@@ -46,4 +46,36 @@ describe('PollingLoop', () => {
     await stopped;
     expect(finished).toBe(true);
   });
+
+  it('wake brings the next pass forward; wakes while one is due share it; a wake during a pass is followed by another', async () => {
+    const at: number[] = [];
+    let inPass: (() => void) | null = null;
+    let start = Date.now();
+    const loop = new PollingLoop(
+      () => {
+        at.push(Date.now() - start);
+        return at.length === 3 ? new Promise<void>((resolve) => (inPass = resolve)) : Promise.resolve();
+      },
+      { everyMs: 1000 },
+    );
+    loop.wake(0); // before start: nothing
+    await jest.advanceTimersByTimeAsync(100);
+    expect(at).toEqual([]);
+    start = Date.now();
+    loop.start(200);
+    await jest.advanceTimersByTimeAsync(300); // the first pass at 200, the next due at 1200
+    loop.wake(50);
+    loop.wake(50); // shares the one due at 350
+    await jest.advanceTimersByTimeAsync(100);
+    expect(at).toEqual([200, 350]);
+    loop.wake(50); // the third pass, at 450, hangs until inPass()
+    await jest.advanceTimersByTimeAsync(100);
+    loop.wake(50); // during the pass
+    inPass!();
+    await jest.advanceTimersByTimeAsync(60);
+    expect(at).toEqual([200, 350, 450, 550]);
+    await jest.advanceTimersByTimeAsync(1000); // then the interval again
+    expect(at).toEqual([200, 350, 450, 550, 1550]);
+    await loop.stop();
+  });
 });

@@ -27,6 +27,7 @@ export class InlineReadModels implements ArticleReadModels, UserEventProjections
 
   changed(articleId: string): void {
     this.cache.evict(articleId);
+    this.runner.appended();
   }
 
   projectInline(manager: EntityManager, events: StoredEvent[]): Promise<void> {

@@ -4,10 +4,13 @@ import { PollingLoop } from '../common/polling-loop';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ProjectionRunner } from './projection-runner.service';
 
+/** How soon after an append its pass runs: soon enough for a search to find it, late enough to batch a burst. */
+const WAKE_MS = 50;
+
 /**
  * Keeps every projection's checkpoint moving with the log in the background. The inline path already wrote
- * the rows; this proves them against the log (nothing missed, nothing doubled) and feeds projections that
- * were added later or are being rebuilt.
+ * the rows; this proves them against the log (nothing missed, nothing doubled), feeds projections that
+ * were added later or are being rebuilt, and writes the search tables (which no command waits for).
  */
 @Injectable()
 export class ProjectionDaemon implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -27,6 +30,8 @@ export class ProjectionDaemon implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     await this.runner.ensureCheckpoints();
     if (this.config.get<AppConfig>(APP_CONFIG)?.NEWSROOM_PROJECTION_DAEMON === 'off') return;
+    // Search is written here, not in the command: an append wakes the next pass, and a burst shares one.
+    this.runner.onAppended(() => this.loop.wake(WAKE_MS));
     this.loop.start(200);
   }
 

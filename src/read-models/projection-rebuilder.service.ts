@@ -114,6 +114,9 @@ export class ProjectionRebuilder {
         // The live checkpoints first, then the tables: the background catch-up takes them in that order too.
         await this.checkpoints.lock(m, projections.map((p) => p.name));
         for (const p of projections) await m.query(`LOCK TABLE ${p.table} IN EXCLUSIVE MODE`);
+        // A read model written after the commit may be a few events behind: brought to the log's end first, so that
+        // both sides of the comparison hold the same events.
+        for (const p of projections) if (p.afterCommit) await this.runner.catchUpWith(m, p, p.table, p.name);
         await this.catchUpAndCompare(m, rebuild);
         for (const p of projections) {
           if (!jobOf.get(p)!.identical) await this.repair(m, p);
@@ -192,11 +195,13 @@ export class ProjectionRebuilder {
    * the rebuilt and the live tables. The live tables cannot change until this transaction ends: taking the lock
    * waited for every writer, and none can start. So on PostgreSQL the rebuild's own connection sums them now, each
    * statement's snapshot (taken after the lock) seeing what this transaction sees, while this one catches up and sums
-   * the shadows. On the embedded database (one connection) they are summed here, one after the other.
+   * the shadows. On the embedded database (one connection) they are summed here, one after the other; so are the
+   * tables written after the commit, which this transaction has just caught up (the other connection cannot see that).
    */
   private async catchUpAndCompare(m: EntityManager, rebuild: Rebuild): Promise<void> {
     const { projections, jobOf, folder, copy } = rebuild;
-    const live = copy ? this.liveChecksums(copy, projections) : null;
+    const elsewhere = copy ? projections.filter((p) => !p.afterCommit) : [];
+    const live = copy ? this.liveChecksums(copy, elsewhere) : null;
     live?.catch(() => undefined); // awaited below; a failure of the catch-up first must not leave it unhandled
     try {
       for (;;) {
@@ -211,10 +216,11 @@ export class ProjectionRebuilder {
     } finally {
       await live?.catch(() => undefined); // the connection is released only once its statements are done
     }
-    const sums = live ? await live : null;
-    for (const [i, p] of projections.entries()) {
+    const sums = live ? await live : [];
+    for (const p of projections) {
       const job = jobOf.get(p)!;
-      job.liveChecksum = sums ? sums[i] : await this.checksum(m, p.table, p.key);
+      const i = elsewhere.indexOf(p);
+      job.liveChecksum = i >= 0 ? sums[i] : await this.checksum(m, p.table, p.key);
       job.identical = job.liveChecksum === job.rebuiltChecksum;
     }
   }

@@ -22,6 +22,7 @@ export type ProjectionStatus = CheckpointStatus;
 export class ProjectionRunner {
   private readonly logger = new Logger(ProjectionRunner.name);
   private readonly folder: ChangeFolder;
+  private readonly appendListeners: (() => void)[] = [];
 
   constructor(
     private readonly store: EventStore,
@@ -52,9 +53,22 @@ export class ProjectionRunner {
         state = after;
       }
       result.after = state;
-      return this.projections.map((p) => p.inline(changes, context)).filter((sql): sql is string => sql !== null);
+      return this.projections
+        .filter((p) => !p.afterCommit)
+        .map((p) => p.inline(changes, context))
+        .filter((sql): sql is string => sql !== null);
     };
     return { writes, result };
+  }
+
+  /** Who catches the read models up in the background (the daemon), told of each committed append. */
+  onAppended(listener: () => void): void {
+    this.appendListeners.push(listener);
+  }
+
+  /** An append committed: the read models written after the commit (search) have work. */
+  appended(): void {
+    for (const listener of this.appendListeners) listener();
   }
 
   /** Applies freshly appended events of other streams (user management) inside their transaction. */

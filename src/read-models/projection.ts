@@ -36,6 +36,11 @@ export interface Projection {
    * written once per replay (a row per event).
    */
   readonly supersedes?: string;
+  /**
+   * Written only by the catch-up, just after the commit (the daemon is woken by each append), never in the append's
+   * statement: a read model no command waits for (search).
+   */
+  readonly afterCommit?: boolean;
   /** Positions among `events` this projection has already applied to `table`. */
   applied(manager: EntityManager, events: StoredEvent[], table?: string): Promise<Set<number>>;
   /** The row an article change writes, or null when it changes nothing here. */

@@ -109,6 +109,21 @@ export async function startApp(extraEnv: Record<string, string> = {}, existing?:
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
+/**
+ * Waits until every projection has caught up with the log, as an operator sees it (GET /admin/projections): search
+ * is written by the projection daemon just after a command commits, not in it.
+ */
+export async function caughtUp(t: TestApp, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await t.http().get('/admin/projections').set(bearer(t.adminToken)).expect(200);
+    const behind = (body as { name: string; lagEvents: number }[]).filter((p) => p.lagEvents > 0);
+    if (!behind.length) return;
+    if (Date.now() > until) throw new Error(`projections still behind the log: ${JSON.stringify(behind)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Starts a rebuild through the admin API and follows its job until it is no longer running. */
 export async function rebuildThroughApi(t: TestApp, projection: string): Promise<Record<string, unknown>> {
   const { body } = await t.http().post(`/admin/projections/${projection}/rebuild`).set(bearer(t.adminToken)).expect(202);

@@ -1,19 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { SnapshotQuery } from '../../event-store/event-store.types';
 import { ArticleChange, ArticleRowProjection, ProjectionRow } from '../projection';
-import { SEARCH_COLUMN_NAMES, SEARCH_COLUMNS, withSearchColumns } from '../search/search-text';
 
-const COLUMNS = `id uuid, version int, status text, created_at timestamptz, updated_at timestamptz, state jsonb, ${SEARCH_COLUMNS}`;
+const COLUMNS = `id uuid, version int, status text, created_at timestamptz, updated_at timestamptz, state jsonb`;
 
-/** The working state of every article: list (and search) and detail of GET /articles, and the commands' snapshot. */
+/** The working state of every article: list and detail of GET /articles, and the commands' snapshot. */
 @Injectable()
 export class ArticleViewProjection extends ArticleRowProjection {
   constructor() {
-    super('articles', 'article_view', COLUMNS, ['version', 'status', 'updated_at', 'state', ...SEARCH_COLUMN_NAMES]);
+    super('articles', 'article_view', COLUMNS, ['version', 'status', 'updated_at', 'state']);
   }
 
   row({ after }: ArticleChange): ProjectionRow {
-    return withSearchColumns({ id: after.id, version: after.version, status: after.status, created_at: after.createdAt, updated_at: after.updatedAt, state: after }, after);
+    return { id: after.id, version: after.version, status: after.status, created_at: after.createdAt, updated_at: after.updatedAt, state: after };
   }
 
   /**

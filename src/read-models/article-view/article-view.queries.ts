@@ -93,7 +93,7 @@ export class ArticleViewQueries {
       past.push(`(${key.join(', ')}) < (${values.join(', ')})`);
     }
     const sql = `SELECT state, created_at${search ? ', rank' : ''} FROM (
-         SELECT id, state, created_at${search ? `, ${search.rank} AS rank` : ''} FROM article_view
+         SELECT id, state, created_at${search ? `, ${search.rank} AS rank` : ''} FROM article_view${search ? ' JOIN article_search USING (id)' : ''}
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ) a ${past.length ? `WHERE ${past.join(' AND ')}` : ''}
         ORDER BY ${key.map((k) => `${k} DESC`).join(', ')} LIMIT $1`;

@@ -32,7 +32,8 @@ export class PublishedArticleQueries {
     const params: unknown[] = [limit, now];
     const search = q !== undefined ? searchSql(q, params) : null;
     const where = [`(document->>'embargoUntil' IS NULL OR (document->>'embargoUntil')::timestamptz <= $2::timestamptz)`, ...(search?.where ?? [])];
-    const sql = `SELECT id, status, updated_at, CASE WHEN status = 'published' THEN document END AS document FROM published_article
+    const sql = `SELECT id, status, updated_at, CASE WHEN status = 'published' THEN document END AS document
+        FROM published_article${search ? ' JOIN published_search USING (id)' : ''}
         WHERE ${where.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT $1`;
     const rows: { id: string; status: string; updated_at: Date | string; document: PublishedArticle | string }[] = search
       ? await querySearch(this.dataSource, sql, params)

@@ -9,12 +9,12 @@ export const badSearch = (err: BadSearch) =>
 
 /**
  * The WHERE conditions and the rank of a search over a read model's search columns (see search-text.ts), with its
- * values pushed onto `params`. The grams condition is what the GIN index answers; strpos is the exact, literal check
+ * values pushed onto `params`. The keys condition is what the GIN index answers; strpos is the exact, literal check
  * (no LIKE: %, _ and \ in a query are plain characters, and normalisation drops them anyway).
  */
 export function searchSql(q: string, params: unknown[]): { where: string[]; rank: string; terms: string[] } {
-  const { terms, grams } = parseQuery(q);
-  const where = [`search_grams @> $${params.push(grams)}::text[]`];
+  const { terms, keys } = parseQuery(q);
+  const where = [`search_keys @> $${params.push(keys)}::int4[]`];
   const rank: string[] = [];
   for (const term of terms) {
     const p = `$${params.push(term)}::text`;

@@ -11,8 +11,11 @@
  *   so an offset in the normalised text maps back to the original (for snippets).
  * - Grams: runs of scripts written without spaces between words (Han, kana, Hangul, Thai, Lao, Khmer, Myanmar) give
  *   every character and every pair of adjacent characters; other runs give their pairs and triples.
- * - A query's terms are its normalised words; an article matches when its text contains every term. The grams of
- *   the terms are what the GIN index looks up; the text match is the exact check.
+ * - Keys: each gram hashed to a 32-bit integer (FNV-1a over its UTF-16 units). The index holds integers, which
+ *   PostgreSQL compares without the collation and stores in a quarter of the space; two grams sharing a key only
+ *   let through a row the text match then drops.
+ * - A query's terms are its normalised words; an article matches when its text contains every term. The keys of
+ *   the terms' grams are what the GIN index looks up; the text match is the exact check.
  */
 
 /** The searchable fields of an article, in the order a snippet prefers them. */
@@ -24,17 +27,25 @@ export interface SearchFields {
   photos: { caption: string; credit: { photographer: string; organisation: string | null; line: string | null } }[];
 }
 
-/** The two columns a read model stores for search. */
-export interface SearchColumns {
+/** An article's searchable text, normalised, and its grams. */
+export interface SearchDocument {
   /** Normalised headline: the rank counts a term found here higher. */
-  search_title: string;
+  title: string;
   /** Normalised text of every searchable text, one per line. */
+  text: string;
+  /** The distinct grams of `text`. */
+  grams: Set<string>;
+}
+
+/** The columns a search table stores besides its key and version. */
+export interface SearchColumns {
+  search_title: string;
   search_text: string;
   /**
-   * The distinct grams of search_text as a text[] literal (how json_to_recordset and COPY both take an array; the
-   * grams hold only letters, marks and digits, quoted all the same). GIN-indexed, looked up with @>.
+   * The distinct keys of the grams of search_text, as an int4[] literal (how json_to_recordset and COPY both take an
+   * array). GIN-indexed, looked up with @>.
    */
-  search_grams: string;
+  search_keys: string;
 }
 
 export const SEARCH_LIMITS = {
@@ -141,20 +152,45 @@ export function searchableTexts(a: SearchFields): { field: string; text: string 
   return texts;
 }
 
-/** The search columns of an article (the projections' rows carry them). */
-export function searchColumns(a: SearchFields): SearchColumns {
+/** The normalised text of an article and its grams. */
+export function searchDocument(a: SearchFields): SearchDocument {
   const texts = searchableTexts(a)
     .map((t) => normalise(t.text))
     .filter(Boolean);
   const all = new Set<string>();
   for (const text of texts) grams(text, all, false);
-  return { search_title: normalise(a.headline), search_text: texts.join('\n'), search_grams: `{${[...all].map((g) => `"${g}"`).join(',')}}` };
+  return { title: normalise(a.headline), text: texts.join('\n'), grams: all };
+}
+
+/** A gram's index key: FNV-1a, 32 bits, over its UTF-16 units, as a signed int4. */
+export function gramKey(gram: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < gram.length; i++) {
+    hash ^= gram.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash | 0;
+}
+
+const keysOf = (grams: Iterable<string>): number[] => [...new Set([...grams].map(gramKey))];
+
+/** The search columns of an article (a search table's row carries them). */
+export function searchColumns(a: SearchFields): SearchColumns {
+  const { title, text, grams } = searchDocument(a);
+  return { search_title: title, search_text: text, search_keys: `{${keysOf(grams).join(',')}}` };
+}
+
+/** Whether two versions of an article search alike: the same texts in the same fields. */
+export function sameSearchText(a: SearchFields, b: SearchFields): boolean {
+  const x = searchableTexts(a);
+  const y = searchableTexts(b);
+  return x.length === y.length && x.every((t, i) => t.field === y[i].field && t.text === y[i].text);
 }
 
 export class BadSearch extends Error {}
 
-/** A query's terms (distinct normalised words) and the grams the index must hold for all of them. */
-export function parseQuery(q: string): { terms: string[]; grams: string[] } {
+/** A query's terms (distinct normalised words) and the keys of the grams the index must hold for all of them. */
+export function parseQuery(q: string): { terms: string[]; keys: number[] } {
   if ([...q].length > SEARCH_LIMITS.maxLength) throw new BadSearch(`q is longer than ${SEARCH_LIMITS.maxLength} characters`);
   const terms = [...new Set(q.split(SEPARATORS).map(normalise).filter(Boolean))];
   if (!terms.length) throw new BadSearch('q has no letters or digits to search for');
@@ -163,7 +199,7 @@ export function parseQuery(q: string): { terms: string[]; grams: string[] } {
   if (short) throw new BadSearch(`each word of q needs two letters or digits, or one Chinese, Japanese, Korean or Thai character ("${short}")`);
   const all = new Set<string>();
   for (const t of terms) grams(t, all, true);
-  return { terms, grams: [...all] };
+  return { terms, keys: keysOf(all) };
 }
 
 /** A stretch of an article's own text around what matched; `highlights` are [start, end) offsets into `text`. */
@@ -218,17 +254,17 @@ export function snippet(a: SearchFields, terms: string[]): Snippet | null {
 }
 
 /**
- * A read model's row with its search columns, computed when first read: a catch-up or rebuild folds many changes of
- * one article into the row it writes, and only that row's text is worth normalising.
+ * A search table's row with its search columns, computed when first read: a catch-up or rebuild folds many changes
+ * of one article into the row it writes, and only that row's text is worth normalising.
  */
 export function withSearchColumns(row: Record<string, unknown>, fields: SearchFields): Record<string, unknown> {
   let columns: SearchColumns | undefined;
-  for (const name of ['search_title', 'search_text', 'search_grams'] as const) {
+  for (const name of SEARCH_COLUMN_NAMES) {
     Object.defineProperty(row, name, { enumerable: true, get: () => (columns ??= searchColumns(fields))[name] });
   }
   return row;
 }
 
-/** The columns of a read model's table that search adds (a Projection's `columns` list). */
-export const SEARCH_COLUMNS = 'search_title text, search_text text, search_grams text[]';
-export const SEARCH_COLUMN_NAMES = ['search_title', 'search_text', 'search_grams'];
+/** A search table's columns (a Projection's `columns` list): one row per article, the version of its text. */
+export const SEARCH_COLUMNS = 'id uuid, version int, search_title text, search_text text, search_keys int4[]';
+export const SEARCH_COLUMN_NAMES = ['search_title', 'search_text', 'search_keys'] as const;
