@@ -145,7 +145,8 @@ async function main() {
     const messages = await consumer.consume();
     (async () => {
       for await (const m of messages) {
-        const id = m.headers?.get('Nats-Msg-Id');
+        // The service's copies carry the event id apart (their Nats-Msg-Id adds the subject); the direct ones only Nats-Msg-Id.
+        const id = m.headers?.get('Masthead-Event-Id') || m.headers?.get('Nats-Msg-Id');
         if (id && !natsArrived.has(id)) natsArrived.set(id, performance.now());
         m.ack();
       }

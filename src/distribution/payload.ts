@@ -23,7 +23,7 @@ export type DeliveredNinjs = Omit<Ninjs, 'pubstatus' | 'bodies' | 'renditions'> 
   renditions?: Ninjs['renditions'];
 };
 
-/** The message id a delivery carries (webhook-id, Nats-Msg-Id): the event's stream and version, the same on every attempt. */
+/** The event id a delivery carries (webhook-id, Masthead-Event-Id): the event's stream and version, the same on every attempt. */
 export const messageIdOf = (event: Pick<StoredEvent, 'streamId' | 'version'>) => `${event.streamId}:${event.version}`;
 
 /** The document for the article state `after` the event; null when the event is not one partners receive. */
