@@ -942,7 +942,9 @@ describe('revisions compare content, not key order (e2e)', () => {
     const jobs = await t.app.get(ProjectionRebuilder).rebuildAll();
     expect(jobs.map((j) => [j.projection, j.identical])).toEqual([
       ['articles', true],
+      ['articles-search', true],
       ['published', true],
+      ['published-search', true],
       ['audit', true],
     ]);
   });

@@ -89,16 +89,18 @@ async function openDatabase(engine) {
   };
 }
 
-/** Rows written as the projection writes them (its row(), its insert), a thousand per statement. */
+/** Rows written as the projections write them (their row(), their insert), a thousand per statement. */
 async function fill(dataSource, states) {
   const { ArticleViewProjection } = dist('read-models/article-view/article-view.projection.js');
+  const { ArticleSearchProjection } = dist('read-models/article-view/article-search.projection.js');
   const { writeRows } = dist('read-models/projection.js');
-  const projection = new ArticleViewProjection();
-  for (let i = 0; i < states.length; i += 1000) {
-    const rows = states.slice(i, i + 1000).map((after) => projection.row({ after }));
-    await writeRows(dataSource.manager, projection, projection.table, rows);
+  for (const projection of [new ArticleViewProjection(), new ArticleSearchProjection()]) {
+    for (let i = 0; i < states.length; i += 1000) {
+      const rows = states.slice(i, i + 1000).map((after) => projection.row({ before: null, after }));
+      await writeRows(dataSource.manager, projection, projection.table, rows);
+    }
+    await dataSource.query(`ANALYZE ${projection.table}`);
   }
-  await dataSource.query('ANALYZE article_view');
 }
 
 async function timed(fn) {
