@@ -73,7 +73,7 @@ async function openDatabase(engine) {
   const name = `masthead_bench_search_${process.pid}`;
   const url = engine === 'postgres' ? await createDatabase(name) : undefined;
   const config = validateEnvironment({
-    NODE_ENV: 'production', NEWSROOM_JWT_SECRET: JWT_SECRET, NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'warn',
+    NODE_ENV: 'production', NEWSROOM_PUBLIC_URL: 'http://localhost:3000', NEWSROOM_JWT_SECRET: JWT_SECRET, NEWSROOM_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'warn',
     NEWSROOM_DATA_DIR: dataDir, ...(url ? { DATABASE_URL: url } : {}),
   });
   const dataSource = new DataSource(dataSourceOptions(config));
