@@ -30,13 +30,17 @@ export function StoryList() {
   const [news, setNews] = useState('');
   const [live, setLive] = useState(false);
 
+  const latest = useRef(0);
   const load = useCallback(async () => {
+    const request = ++latest.current;
     const query: Record<string, string | number> = { limit: PAGE };
     if (filter.status) query.status = filter.status;
     if (filter.author.trim()) query.author = filter.author.trim();
     if (filter.q.trim()) query.q = filter.q.trim();
     if (cursor) query.cursor = cursor;
     const { data, error: err, response } = await api.GET('/articles', { params: { query: query as never } });
+    // A slower, older request (the first load, a poll) must not replace the answer to a newer search.
+    if (request !== latest.current) return;
     if (!response.ok) return setError(explain(asProblem(err, response), 'list stories'));
     setError('');
     const page = data!;
