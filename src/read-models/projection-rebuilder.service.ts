@@ -200,8 +200,7 @@ export class ProjectionRebuilder {
    */
   private async catchUpAndCompare(m: EntityManager, rebuild: Rebuild): Promise<void> {
     const { projections, jobOf, folder, copy } = rebuild;
-    const elsewhere = copy ? projections.filter((p) => !p.afterCommit) : [];
-    const live = copy ? this.liveChecksums(copy, elsewhere) : null;
+    const live = copy ? this.liveChecksums(copy, projections.filter((p) => !p.afterCommit)) : null;
     live?.catch(() => undefined); // awaited below; a failure of the catch-up first must not leave it unhandled
     try {
       for (;;) {
@@ -216,11 +215,10 @@ export class ProjectionRebuilder {
     } finally {
       await live?.catch(() => undefined); // the connection is released only once its statements are done
     }
-    const sums = live ? await live : [];
+    const sums = live ? await live : new Map<Projection, string>();
     for (const p of projections) {
       const job = jobOf.get(p)!;
-      const i = elsewhere.indexOf(p);
-      job.liveChecksum = i >= 0 ? sums[i] : await this.checksum(m, p.table, p.key);
+      job.liveChecksum = sums.get(p) ?? (await this.checksum(m, p.table, p.key));
       job.identical = job.liveChecksum === job.rebuiltChecksum;
     }
   }
@@ -261,11 +259,11 @@ export class ProjectionRebuilder {
   }
 
   /** The live tables' checksums, one after another on the rebuild's own connection. */
-  private async liveChecksums(copy: ShadowCopy, projections: Projection[]): Promise<string[]> {
-    const sums: string[] = [];
+  private async liveChecksums(copy: ShadowCopy, projections: Projection[]): Promise<Map<Projection, string>> {
+    const sums = new Map<Projection, string>();
     for (const p of projections) {
       const [row] = await copy.query<{ sum: string }>(checksumSql(p.table, p.key));
-      sums.push(row.sum);
+      sums.set(p, row.sum);
     }
     return sums;
   }
